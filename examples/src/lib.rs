@@ -1,0 +1,1 @@
+//! Runnable services built on health-runtime; see the `[[example]]`s.

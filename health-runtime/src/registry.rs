@@ -1,0 +1,18 @@
+//! The static registry of `#[health_check]` functions, gathered by the linker.
+
+use crate::{Check, StaticCheck};
+
+/// Every `#[health_check]` linked into the binary.
+#[linkme::distributed_slice]
+pub static HEALTH_CHECKS: [StaticCheck];
+
+/// Implemented by the hidden type `#[health_check]` declares under the function's name, so
+/// that `health_routes!(checks = [path::to::check_fn])` can name a check by its function.
+pub trait RegisteredCheck {
+    /// The check's descriptor.
+    fn descriptor() -> &'static StaticCheck;
+}
+
+pub(crate) fn registered_checks() -> impl Iterator<Item = Check> {
+    HEALTH_CHECKS.iter().map(Check::from_static)
+}

@@ -1,0 +1,4 @@
+//! Test support shared by the integration tests: a real listening server for a router and
+//! a client that opens a fresh connection per request, as the kubelet does.
+
+pub mod http;
