@@ -17,7 +17,7 @@ use crate::{Check, ConfigError, Resources};
 /// struct Model;
 ///
 /// let health = Health::builder()
-///     .check(Check::new("always", || async {}))
+///     .check(Check::new("builder_ping", || async {}))
 ///     .build()
 ///     .unwrap();
 /// health.provide(Model);

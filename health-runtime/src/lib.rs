@@ -44,6 +44,7 @@ mod check;
 mod error;
 mod health;
 mod http;
+mod liveness;
 mod outcome;
 mod probe;
 mod redact;
@@ -62,6 +63,7 @@ pub use check::{
 };
 pub use error::ConfigError;
 pub use health::{Health, HealthBuilder};
+pub use liveness::{Heartbeat, RuntimeWatchdog};
 pub use outcome::{CheckOutcome, CheckStatus, IntoCheckOutcome};
 pub use probe::{Probe, ProbeSet, UnknownProbe};
 pub use redact::MAX_ERROR_LEN;
