@@ -1,12 +1,14 @@
 //! The `Health` handle: resources, checks and lifecycle of one service.
 
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
 
 use crate::registry::registered_checks;
-use crate::{Check, ConfigError, Resources};
+use crate::runner::Reuse;
+use crate::{Check, ConfigError, DetailsPolicy, Resources};
 
 /// The handle a service keeps: the resources its checks use, the checks registered with
 /// the builder, and the shutdown state. Cheap to clone; every clone is the same handle.
@@ -37,6 +39,10 @@ struct Inner {
     include_registered: bool,
     drain_delay: Duration,
     shutdown: watch::Sender<bool>,
+    cache_ttl: Duration,
+    cache_ttl_for: HashMap<String, Duration>,
+    background: Option<Duration>,
+    details: DetailsPolicy,
 }
 
 impl Default for Health {
@@ -91,6 +97,29 @@ impl Health {
     /// The checks added with the builder only.
     pub(crate) fn builder_checks(&self) -> &[Check] {
         &self.inner.checks
+    }
+
+    /// How the results of the check named `name` are reused between requests.
+    pub(crate) fn reuse_for(&self, name: &str) -> Reuse {
+        Reuse {
+            ttl: self
+                .inner
+                .cache_ttl_for
+                .get(name)
+                .copied()
+                .unwrap_or(self.inner.cache_ttl),
+            background: self.inner.background.is_some(),
+        }
+    }
+
+    /// The period of background refresh, if checks run in the background.
+    pub(crate) fn background_period(&self) -> Option<Duration> {
+        self.inner.background
+    }
+
+    /// How much of a report responses show.
+    pub(crate) fn details_policy(&self) -> &DetailsPolicy {
+        &self.inner.details
     }
 
     /// Begins shutdown: from now on readiness answers 503 `{"status":"shutting_down"}`
@@ -164,11 +193,30 @@ async fn termination() {
 }
 
 /// Builds a [`Health`] handle: checks added without macros, and defaults.
+///
+/// ```
+/// use std::time::Duration;
+/// use health_runtime::{Check, DetailsPolicy, Health};
+///
+/// let health = Health::builder()
+///     .check(Check::new("disk", || async { true }))
+///     .cache_ttl(Duration::from_secs(1))
+///     .cache_ttl_for("disk", Duration::from_secs(10))
+///     .details(DetailsPolicy::StatusOnly)
+///     .drain_delay(Duration::from_secs(10))
+///     .build()
+///     .unwrap();
+/// # let _ = health;
+/// ```
 #[derive(Debug)]
 pub struct HealthBuilder {
     checks: Vec<Check>,
     include_registered: bool,
     drain_delay: Duration,
+    cache_ttl: Duration,
+    cache_ttl_for: HashMap<String, Duration>,
+    background: Option<Duration>,
+    details: DetailsPolicy,
 }
 
 impl Default for HealthBuilder {
@@ -177,6 +225,10 @@ impl Default for HealthBuilder {
             checks: Vec::new(),
             include_registered: true,
             drain_delay: Duration::from_secs(5),
+            cache_ttl: Duration::ZERO,
+            cache_ttl_for: HashMap::new(),
+            background: None,
+            details: DetailsPolicy::Full,
         }
     }
 }
@@ -205,6 +257,38 @@ impl HealthBuilder {
         self
     }
 
+    /// Serves a check's result again to requests within `ttl` of the run that produced it,
+    /// instead of running the check per request (default: no caching). Whatever the TTL,
+    /// concurrent requests for a check always share one run in flight.
+    #[must_use]
+    pub fn cache_ttl(mut self, ttl: Duration) -> Self {
+        self.cache_ttl = ttl;
+        self
+    }
+
+    /// The cache TTL of the check named `name`, overriding [`HealthBuilder::cache_ttl`].
+    #[must_use]
+    pub fn cache_ttl_for(mut self, name: impl Into<String>, ttl: Duration) -> Self {
+        self.cache_ttl_for.insert(name.into(), ttl);
+        self
+    }
+
+    /// Runs every check every `period` in a background task and serves the latest result,
+    /// so probes do no I/O of their own however often they arrive. Each entry's `age_ms`
+    /// tells how old its result is.
+    #[must_use]
+    pub fn background(mut self, period: Duration) -> Self {
+        self.background = Some(period);
+        self
+    }
+
+    /// How much of a report responses show (default [`DetailsPolicy::Full`]).
+    #[must_use]
+    pub fn details(mut self, policy: DetailsPolicy) -> Self {
+        self.details = policy;
+        self
+    }
+
     /// Validates the checks (names, tags, timeouts, unique names) and builds the handle.
     pub fn build(self) -> Result<Health, ConfigError> {
         for check in &self.checks {
@@ -224,6 +308,10 @@ impl HealthBuilder {
                 include_registered: self.include_registered,
                 drain_delay: self.drain_delay,
                 shutdown,
+                cache_ttl: self.cache_ttl,
+                cache_ttl_for: self.cache_ttl_for,
+                background: self.background.filter(|period| !period.is_zero()),
+                details: self.details,
             }),
         }
     }

@@ -1,39 +1,65 @@
-//! The axum handlers of the three probes and of single checks.
+//! The axum handlers of the probes, of single checks and of tag groups.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::Json;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 
+use crate::ietf::{self, HEALTH_JSON};
 use crate::report::Verdict;
 use crate::routes::RouteOptions;
-use crate::runner::run_checks;
-use crate::{Check, Health, Probe, Report, ReportStatus};
+use crate::runner::{Slot, collect, refresh_in_background};
+use crate::{Check, CheckResult, Health, Probe, Report, ReportStatus};
 
 const STILL_INITIALISING: &str = "Service is still initialising";
 
 /// The shared state of one health router.
 pub(crate) struct Endpoints {
     health: Health,
-    checks: Vec<Check>,
+    slots: Arc<[Arc<Slot>]>,
     started: AtomicBool,
+    /// The tags of each group route, in the order of [`RouteOptions::group`].
+    groups: Vec<Arc<[String]>>,
 }
 
 type Shared = Arc<Endpoints>;
 
+/// Which checks a report covers.
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    Probe(Probe),
+    Tags(&'a [String]),
+}
+
 impl Endpoints {
-    pub(crate) fn new(health: Health, checks: Vec<Check>) -> Self {
+    pub(crate) fn new(health: Health, checks: Vec<Check>, options: &RouteOptions) -> Self {
         let started = !checks.iter().any(|c| c.runs_in(Probe::Startup));
+        let slots: Arc<[Arc<Slot>]> = checks
+            .into_iter()
+            .map(|check| {
+                let reuse = health.reuse_for(check.name());
+                Slot::new(check, reuse)
+            })
+            .collect();
+        if let Some(period) = health.background_period()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(refresh_in_background(
+                Arc::downgrade(&slots),
+                health.clone(),
+                period,
+            ));
+        }
         Endpoints {
             health,
-            checks,
+            slots,
             started: AtomicBool::new(started),
+            groups: options.groups.iter().map(|(_, tags)| tags.clone()).collect(),
         }
     }
 
@@ -41,21 +67,45 @@ impl Endpoints {
     where
         S: Clone + Send + Sync + 'static,
     {
-        let readiness_one = format!("{}/{{name}}", options.readiness.trim_end_matches('/'));
-        let startup_one = format!("{}/{{name}}", options.startup.trim_end_matches('/'));
-        Router::new()
-            .route(&options.liveness, get(liveness))
-            .route(&options.readiness, get(readiness))
-            .route(&readiness_one, get(readiness_one_check))
-            .route(&options.startup, get(startup))
-            .route(&startup_one, get(startup_one_check))
-            .with_state(Arc::new(self))
+        let readiness_one = format!("{}/{{name}}", options.readiness);
+        let startup_one = format!("{}/{{name}}", options.startup);
+        let mut router = Router::new()
+            .route(&options.liveness, probe_route(liveness))
+            .route(&options.readiness, probe_route(readiness))
+            .route(&readiness_one, probe_route(readiness_one_check))
+            .route(&options.startup, probe_route(startup))
+            .route(&startup_one, probe_route(startup_one_check));
+        for (index, (path, _)) in options.groups.iter().enumerate() {
+            let group = move |State(endpoints): State<Shared>, query, headers| async move {
+                let tags = Arc::clone(&endpoints.groups[index]);
+                endpoints.serve(Scope::Tags(&tags), query, headers).await
+            };
+            router = router.route(path, probe_route(group));
+        }
+        router.with_state(Arc::new(self))
     }
 
-    fn of<'a>(&'a self, probe: Probe, exclude: &'a Exclusions) -> impl Iterator<Item = &'a Check> {
-        self.checks
+    fn checks(&self) -> impl Iterator<Item = &Check> {
+        self.slots.iter().map(|slot| slot.check())
+    }
+
+    /// Runs (or reuses) the checks of `scope` not excluded, concurrently.
+    async fn run(&self, scope: Scope<'_>, exclude: &Exclusions) -> Vec<CheckResult> {
+        let resources = self.health.resources();
+        let tickets: Vec<_> = self
+            .slots
             .iter()
-            .filter(move |c| c.runs_in(probe) && !exclude.contains(c.name()))
+            .filter(|slot| {
+                let check = slot.check();
+                let in_scope = match scope {
+                    Scope::Probe(probe) => check.runs_in(probe),
+                    Scope::Tags(tags) => check.tag_list().any(|t| tags.iter().any(|w| w == t)),
+                };
+                in_scope && !exclude.contains(check.name())
+            })
+            .map(|slot| slot.ticket(resources, false))
+            .collect();
+        collect(tickets).await
     }
 
     /// Runs the startup checks unless startup already latched; latches when they pass.
@@ -63,7 +113,7 @@ impl Endpoints {
         if self.started.load(Ordering::Acquire) {
             return Report::new(ReportStatus::Started, Vec::new());
         }
-        let results = run_checks(self.of(Probe::Startup, exclude), self.health.resources()).await;
+        let results = self.run(Scope::Probe(Probe::Startup), exclude).await;
         if Verdict::of(&results) == Verdict::Fail {
             return Report::new(ReportStatus::Starting, results).with_detail(STILL_INITIALISING);
         }
@@ -74,7 +124,8 @@ impl Endpoints {
         Report::new(ReportStatus::Started, results)
     }
 
-    async fn readiness_report(&self, exclude: &Exclusions) -> Report {
+    /// Readiness, or a tag group: 503 while shutting down or not started.
+    async fn readiness_report(&self, scope: Scope<'_>, exclude: &Exclusions) -> Report {
         if self.health.is_shutting_down() {
             return Report::new(ReportStatus::ShuttingDown, Vec::new());
         }
@@ -85,7 +136,7 @@ impl Endpoints {
                     .with_detail(STILL_INITIALISING);
             }
         }
-        let results = run_checks(self.of(Probe::Readiness, exclude), self.health.resources()).await;
+        let results = self.run(scope, exclude).await;
         let status = match Verdict::of(&results) {
             Verdict::Pass => ReportStatus::Ready,
             Verdict::Degraded => ReportStatus::Degraded,
@@ -95,7 +146,7 @@ impl Endpoints {
     }
 
     async fn liveness_report(&self, exclude: &Exclusions) -> Report {
-        let results = run_checks(self.of(Probe::Liveness, exclude), self.health.resources()).await;
+        let results = self.run(Scope::Probe(Probe::Liveness), exclude).await;
         let status = match Verdict::of(&results) {
             Verdict::Fail => ReportStatus::Unhealthy,
             Verdict::Pass | Verdict::Degraded => ReportStatus::Alive,
@@ -103,14 +154,34 @@ impl Endpoints {
         Report::new(status, results)
     }
 
-    /// Runs one check of `probe` by name: 503 when it is unhealthy, critical or not.
-    async fn one_check(&self, probe: Probe, name: &str) -> Response {
-        let Some(check) = self.checks.iter().find(|c| c.name() == name) else {
-            return self.error(StatusCode::NOT_FOUND, format!("no health check named `{name}`"));
+    async fn serve(&self, scope: Scope<'_>, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+        let view = View::of(&self.health, &headers);
+        let exclude = match self.exclusions(query.as_deref()) {
+            Ok(exclude) => exclude,
+            Err(message) => return error_response(StatusCode::BAD_REQUEST, message),
         };
+        let report = match scope {
+            Scope::Probe(Probe::Liveness) => self.liveness_report(&exclude).await,
+            Scope::Probe(Probe::Startup) => self.startup_report(&exclude).await,
+            Scope::Probe(Probe::Readiness) | Scope::Tags(_) => {
+                self.readiness_report(scope, &exclude).await
+            }
+        };
+        view.render(report)
+    }
+
+    /// Runs one check of `probe` by name: 503 when it is unhealthy, critical or not.
+    async fn one_check(&self, probe: Probe, name: &str, headers: &HeaderMap) -> Response {
+        let Some(slot) = self.slots.iter().find(|slot| slot.check().name() == name) else {
+            return error_response(
+                StatusCode::NOT_FOUND,
+                format!("no health check named `{name}`; the checks are: {}", self.known_names()),
+            );
+        };
+        let check = slot.check();
         if !check.runs_in(probe) {
             let runs_in: Vec<_> = check.probe_set().iter().map(Probe::as_str).collect();
-            return self.error(
+            return error_response(
                 StatusCode::NOT_FOUND,
                 format!(
                     "health check `{name}` does not run in {probe}; it runs in: {}",
@@ -118,44 +189,38 @@ impl Endpoints {
                 ),
             );
         }
-        let results = run_checks([check], self.health.resources()).await;
+        let results = collect([slot.ticket(self.health.resources(), false)]).await;
         let (pass, fail) = match probe {
             Probe::Startup => (ReportStatus::Started, ReportStatus::Starting),
             Probe::Readiness => (ReportStatus::Ready, ReportStatus::NotReady),
             Probe::Liveness => (ReportStatus::Alive, ReportStatus::Unhealthy),
         };
-        let status = if results.iter().all(|r| r.is_healthy()) {
+        let status = if results.iter().all(CheckResult::is_healthy) {
             pass
         } else {
             fail
         };
-        report_response(Report::with_checks(status, results))
+        View::of(&self.health, headers).render(Report::with_checks(status, results))
     }
 
-    /// Parses `?exclude=a,b`; unknown or empty names are a 400.
-    fn exclusions(&self, query: Option<&str>) -> Result<Exclusions, Response> {
+    /// Parses `?exclude=a,b`; unknown or empty names are an error.
+    fn exclusions(&self, query: Option<&str>) -> Result<Exclusions, String> {
         let mut names = HashSet::new();
-        let Some(query) = query else {
-            return Ok(Exclusions(names));
-        };
-        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
             if key != "exclude" {
                 continue;
             }
             for name in value.split(',').map(str::trim) {
                 if name.is_empty() {
-                    return Err(self.error(
-                        StatusCode::BAD_REQUEST,
+                    return Err(
                         "empty check name in `exclude`; expected `?exclude=name1,name2`".into(),
-                    ));
+                    );
                 }
-                if !self.checks.iter().any(|c| c.name() == name) {
-                    return Err(self.error(
-                        StatusCode::BAD_REQUEST,
-                        format!(
-                            "unknown check `{name}` in `exclude`; the checks are: {}",
-                            self.known_names()
-                        ),
+                if !self.checks().any(|c| c.name() == name) {
+                    return Err(format!(
+                        "unknown check `{}` in `exclude`; the checks are: {}",
+                        name.chars().take(64).collect::<String>(),
+                        self.known_names()
                     ));
                 }
                 names.insert(name.to_owned());
@@ -165,15 +230,12 @@ impl Endpoints {
     }
 
     fn known_names(&self) -> String {
-        if self.checks.is_empty() {
-            return "(none)".to_owned();
+        let names: Vec<_> = self.checks().map(Check::name).collect();
+        if names.is_empty() {
+            "(none)".to_owned()
+        } else {
+            names.join(", ")
         }
-        let names: Vec<_> = self.checks.iter().map(Check::name).collect();
-        names.join(", ")
-    }
-
-    fn error(&self, status: StatusCode, message: String) -> Response {
-        json_response(status, serde_json::json!({ "error": message }))
     }
 }
 
@@ -190,42 +252,111 @@ impl Exclusions {
     }
 }
 
-fn json_response(status: StatusCode, body: impl serde::Serialize) -> Response {
-    (status, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+/// How a response is rendered for one request: the format it accepts and how much it may
+/// see.
+struct View {
+    ietf: bool,
+    details: bool,
 }
 
-fn report_response(report: Report) -> Response {
-    json_response(report.status().http_status(), report)
-}
+impl View {
+    fn of(health: &Health, headers: &HeaderMap) -> View {
+        View {
+            ietf: accepts_health_json(headers),
+            details: health.details_policy().shows_details(headers),
+        }
+    }
 
-async fn liveness(State(endpoints): State<Shared>, RawQuery(query): RawQuery) -> Response {
-    match endpoints.exclusions(query.as_deref()) {
-        Ok(exclude) => report_response(endpoints.liveness_report(&exclude).await),
-        Err(response) => response,
+    fn render(&self, report: Report) -> Response {
+        let status = report.status().http_status();
+        if self.ietf {
+            let body = ietf::render(&report, self.details);
+            return json_response(status, HEALTH_JSON, &body);
+        }
+        let report = if self.details { report } else { report.status_only() };
+        json_response(status, "application/json", &report)
     }
 }
 
-async fn readiness(State(endpoints): State<Shared>, RawQuery(query): RawQuery) -> Response {
-    match endpoints.exclusions(query.as_deref()) {
-        Ok(exclude) => report_response(endpoints.readiness_report(&exclude).await),
-        Err(response) => response,
-    }
+fn accepts_health_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|range| {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| p.replace(' ', "") == "q=0" || p.replace(' ', "") == "q=0.0");
+            media.eq_ignore_ascii_case(HEALTH_JSON) && !refused
+        })
 }
 
-async fn startup(State(endpoints): State<Shared>, RawQuery(query): RawQuery) -> Response {
-    match endpoints.exclusions(query.as_deref()) {
-        Ok(exclude) => report_response(endpoints.startup_report(&exclude).await),
-        Err(response) => response,
-    }
+fn json_response(status: StatusCode, content_type: &'static str, body: &impl serde::Serialize) -> Response {
+    let body = match serde_json::to_vec(body) {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, "cannot serialise a health report");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn error_response(status: StatusCode, message: String) -> Response {
+    json_response(status, "application/json", &serde_json::json!({ "error": message }))
+}
+
+/// A GET route whose other methods answer 405 with a JSON error.
+fn probe_route<H, T>(handler: H) -> MethodRouter<Shared>
+where
+    H: axum::handler::Handler<T, Shared>,
+    T: 'static,
+{
+    get(handler).fallback(|| async {
+        let mut response = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "health endpoints answer GET and HEAD only".to_owned(),
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        response
+    })
+}
+
+async fn liveness(State(endpoints): State<Shared>, query: RawQuery, headers: HeaderMap) -> Response {
+    endpoints.serve(Scope::Probe(Probe::Liveness), query, headers).await
+}
+
+async fn readiness(State(endpoints): State<Shared>, query: RawQuery, headers: HeaderMap) -> Response {
+    endpoints.serve(Scope::Probe(Probe::Readiness), query, headers).await
+}
+
+async fn startup(State(endpoints): State<Shared>, query: RawQuery, headers: HeaderMap) -> Response {
+    endpoints.serve(Scope::Probe(Probe::Startup), query, headers).await
 }
 
 async fn readiness_one_check(
     State(endpoints): State<Shared>,
     Path(name): Path<String>,
+    headers: HeaderMap,
 ) -> Response {
-    endpoints.one_check(Probe::Readiness, &name).await
+    endpoints.one_check(Probe::Readiness, &name, &headers).await
 }
 
-async fn startup_one_check(State(endpoints): State<Shared>, Path(name): Path<String>) -> Response {
-    endpoints.one_check(Probe::Startup, &name).await
+async fn startup_one_check(
+    State(endpoints): State<Shared>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    endpoints.one_check(Probe::Startup, &name, &headers).await
 }

@@ -41,10 +41,14 @@
 #![warn(missing_docs)]
 
 mod check;
+mod details;
 mod error;
 mod health;
 mod http;
+mod ietf;
 mod liveness;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 mod outcome;
 mod probe;
 mod redact;
@@ -61,8 +65,10 @@ pub use check::{
     Check, CheckFuture, DEFAULT_TIMEOUT_MS, MAX_NAME_LEN, MAX_TIMEOUT_MS, StaticCheck,
     validate_name,
 };
+pub use details::DetailsPolicy;
 pub use error::ConfigError;
 pub use health::{Health, HealthBuilder};
+pub use ietf::HEALTH_JSON;
 pub use liveness::{Heartbeat, RuntimeWatchdog};
 pub use outcome::{CheckOutcome, CheckStatus, IntoCheckOutcome};
 pub use probe::{Probe, ProbeSet, UnknownProbe};

@@ -1,7 +1,7 @@
 //! Reports: the result of each check and the verdict of a probe, as serialised to JSON.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use axum::http::StatusCode;
 use serde::ser::{SerializeMap, Serializer};
@@ -23,6 +23,9 @@ pub struct CheckResult {
     pub(crate) error: Option<String>,
     pub(crate) critical: bool,
     pub(crate) details: Map<String, Value>,
+    /// How old the result is when served; `None` when results are never reused.
+    pub(crate) age: Option<Duration>,
+    pub(crate) finished_at: SystemTime,
 }
 
 impl CheckResult {
@@ -61,9 +64,20 @@ impl CheckResult {
         &self.details
     }
 
+    /// How old the result was when served, when results are cached or refreshed in the
+    /// background; `None` when every request runs the check.
+    pub fn age(&self) -> Option<Duration> {
+        self.age
+    }
+
+    /// When the run that produced this result finished.
+    pub fn finished_at(&self) -> SystemTime {
+        self.finished_at
+    }
+
     /// The latency in milliseconds rounded to 0.1 ms, as in the report.
     pub fn latency_ms(&self) -> f64 {
-        (self.latency.as_secs_f64() * 10_000.0).round() / 10.0
+        round_ms(self.latency)
     }
 }
 
@@ -81,11 +95,19 @@ impl Serialize for CheckResult {
         if !self.critical {
             map.serialize_entry("critical", &false)?;
         }
+        if let Some(age) = self.age {
+            map.serialize_entry("age_ms", &round_ms(age))?;
+        }
         if !self.details.is_empty() {
             map.serialize_entry("details", &self.details)?;
         }
         map.end()
     }
+}
+
+/// Milliseconds rounded to 0.1 ms.
+fn round_ms(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 10_000.0).round() / 10.0
 }
 
 /// What a set of check results amounts to.
@@ -210,6 +232,18 @@ impl Report {
     /// The status.
     pub fn status(&self) -> ReportStatus {
         self.status
+    }
+
+    /// The human-readable detail, if any.
+    pub fn detail(&self) -> Option<&'static str> {
+        self.detail
+    }
+
+    /// The same report without check results or detail: what
+    /// [`DetailsPolicy::StatusOnly`](crate::DetailsPolicy::StatusOnly) shows.
+    #[must_use]
+    pub fn status_only(self) -> Report {
+        Report::new(self.status, Vec::new())
     }
 
     /// The check results, ordered by name.

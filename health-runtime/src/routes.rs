@@ -2,11 +2,12 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Router;
 
 use crate::http::Endpoints;
-use crate::{Check, ConfigError, Health, StaticCheck};
+use crate::{Check, ConfigError, Health, StaticCheck, validate_name};
 
 /// The paths and check selection of a health router. `health_routes!(health, ...)`
 /// builds one of these; without macros, pass it to [`Health::router_with`].
@@ -29,6 +30,7 @@ pub struct RouteOptions {
     pub(crate) startup: Cow<'static, str>,
     only: Option<Vec<&'static StaticCheck>>,
     tags: Vec<Cow<'static, str>>,
+    pub(crate) groups: Vec<(Cow<'static, str>, Arc<[String]>)>,
 }
 
 impl Default for RouteOptions {
@@ -39,6 +41,7 @@ impl Default for RouteOptions {
             startup: Cow::Borrowed("/health/started"),
             only: None,
             tags: Vec::new(),
+            groups: Vec::new(),
         }
     }
 }
@@ -89,9 +92,42 @@ impl RouteOptions {
         self
     }
 
+    /// Adds a route at `path` reporting, like readiness, on the checks that carry at
+    /// least one of `tags` (for example `/health/db` over the checks tagged `db`).
+    ///
+    /// ```
+    /// use health_runtime::{Check, Health, RouteOptions};
+    ///
+    /// let health = Health::builder()
+    ///     .check(Check::new("replica", || async { true }).tags(["db"]))
+    ///     .build()
+    ///     .unwrap();
+    /// let app: axum::Router = health.router_with(RouteOptions::new().group("/health/db", ["db"]));
+    /// # let _ = app;
+    /// ```
+    #[must_use]
+    pub fn group<I, T>(mut self, path: impl Into<Cow<'static, str>>, tags: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        let tags = tags.into_iter().map(Into::into).collect();
+        self.groups.push((path.into(), tags));
+        self
+    }
+
     fn validate_paths(&self) -> Result<(), ConfigError> {
-        let paths = [&self.liveness, &self.readiness, &self.startup];
-        for path in paths {
+        let paths: Vec<&Cow<'static, str>> = [&self.liveness, &self.readiness, &self.startup]
+            .into_iter()
+            .chain(self.groups.iter().map(|(path, _)| path))
+            .collect();
+        for tag in self.groups.iter().flat_map(|(_, tags)| tags.iter()) {
+            validate_name(tag).map_err(|reason| ConfigError::InvalidPath {
+                path: format!("group tag `{tag}`"),
+                reason,
+            })?;
+        }
+        for path in paths.iter().copied() {
             let reason = if !path.starts_with('/') {
                 Some("a route path must start with `/`")
             } else if path.contains(['{', '}', '*', '?', '#']) {
@@ -196,6 +232,6 @@ impl Health {
         for check in &checks {
             check.validate()?;
         }
-        Ok(Endpoints::new(self.clone(), checks).into_router(&options))
+        Ok(Endpoints::new(self.clone(), checks, &options).into_router(&options))
     }
 }

@@ -1,65 +1,276 @@
-//! Runs checks: all of a probe concurrently, each under its timeout, panics caught.
+//! Runs checks: all of a probe concurrently, each under its timeout, panics caught, and
+//! (when configured) results reused — shared by concurrent requests, cached for a TTL, or
+//! refreshed in the background.
 
 use std::any::Any;
-use std::sync::Arc;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, SystemTime};
 
-use tokio::task::JoinError;
+use futures_util::FutureExt;
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::redact::public_error;
 use crate::{Check, CheckOutcome, CheckResult, CheckStatus, Resources};
 
-/// Runs `checks` concurrently and returns their results in the same order.
+/// Runs `checks` concurrently, once each, and returns their results in the same order.
 ///
-/// Each run is spawned as its own task bounded by its check's timeout, so a report takes
-/// as long as its slowest check (never the sum), a hung dependency yields
-/// `Timeout after {timeout_ms}ms`, a panic yields `check panicked: ...`, and a run outlives
-/// neither its timeout nor a dropped request by more than that timeout.
+/// Each run is spawned as its own task bounded by its check's timeout, so the whole takes
+/// as long as the slowest check (never the sum), a hung dependency yields
+/// `Timeout after {timeout_ms}ms`, a panic yields `check panicked: ...`, and a run never
+/// outlives its timeout, even when the caller goes away.
+///
+/// ```
+/// use health_runtime::{Check, CheckStatus, Resources, run_checks};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let checks = [
+///     Check::new("up", || async { true }),
+///     Check::new("down", || async { Err::<(), _>("connection refused") }),
+/// ];
+/// let results = run_checks(&checks, &Resources::default()).await;
+/// assert_eq!(results[0].status(), CheckStatus::Healthy);
+/// assert_eq!(results[1].error(), Some("connection refused"));
+/// # }
+/// ```
 pub async fn run_checks<'a>(
     checks: impl IntoIterator<Item = &'a Check>,
     resources: &Resources,
 ) -> Vec<CheckResult> {
-    let started = Instant::now();
-    let runs: Vec<_> = checks
+    let slots: Vec<_> = checks
         .into_iter()
-        .map(|check| {
-            let future = check.start(resources);
-            let timeout = check.timeout_duration();
-            let task = tokio::spawn(async move {
-                let started = Instant::now();
-                let outcome = tokio::time::timeout(timeout, future).await;
-                (outcome, started.elapsed())
-            });
-            (check, task)
-        })
+        .map(|check| Slot::new(check.clone(), Reuse::default()))
         .collect();
+    collect(slots.iter().map(|slot| slot.ticket(resources, false))).await
+}
 
-    let mut results = Vec::with_capacity(runs.len());
-    for (check, mut task) in runs {
-        let deadline = started + check.timeout_duration();
-        // The task bounds itself; this outer bound also covers a check that blocks its
-        // worker thread and so never lets its own timer fire.
-        let (outcome, latency) = match tokio::time::timeout_at(deadline, &mut task).await {
-            Ok(Ok((Ok(outcome), latency))) => (outcome, latency),
-            Ok(Ok((Err(_elapsed), latency))) => (timed_out(check), latency),
-            Ok(Err(join_error)) => (panicked(check, join_error), started.elapsed()),
-            Err(_elapsed) => {
-                task.abort();
-                (timed_out(check), started.elapsed())
+/// How a check's results may be reused between requests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Reuse {
+    /// A result younger than this is served again instead of running the check.
+    pub(crate) ttl: Duration,
+    /// Results are refreshed by a background task; requests serve the latest one.
+    pub(crate) background: bool,
+}
+
+impl Reuse {
+    fn reuses(self) -> bool {
+        self.background || !self.ttl.is_zero()
+    }
+}
+
+/// One check with its reuse policy, its last result and its run in flight, if any.
+pub(crate) struct Slot {
+    check: Check,
+    reuse: Reuse,
+    state: Mutex<SlotState>,
+}
+
+#[derive(Default)]
+struct SlotState {
+    last: Option<Completed>,
+    in_flight: Option<InFlight>,
+}
+
+#[derive(Clone)]
+struct Completed {
+    result: CheckResult,
+    finished: Instant,
+}
+
+/// A run every concurrent request for the check waits on, instead of starting its own.
+#[derive(Clone)]
+struct InFlight {
+    done: watch::Receiver<Option<CheckResult>>,
+    deadline: Instant,
+}
+
+/// What a request gets for one check: a result at once, or a run to wait for.
+pub(crate) enum Ticket {
+    Ready(CheckResult),
+    Wait(InFlightWait),
+}
+
+pub(crate) struct InFlightWait {
+    in_flight: InFlight,
+    check: Check,
+    reuses: bool,
+}
+
+impl Slot {
+    pub(crate) fn new(check: Check, reuse: Reuse) -> Arc<Slot> {
+        Arc::new(Slot {
+            check,
+            reuse,
+            state: Mutex::new(SlotState::default()),
+        })
+    }
+
+    pub(crate) fn check(&self) -> &Check {
+        &self.check
+    }
+
+    fn state(&self) -> MutexGuard<'_, SlotState> {
+        self.state.lock().unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// A reusable result, else the run in flight, else a new run. `refresh` skips reuse
+    /// (the background task) but still joins a run in flight.
+    pub(crate) fn ticket(self: &Arc<Self>, resources: &Resources, refresh: bool) -> Ticket {
+        let now = Instant::now();
+        let mut state = self.state();
+        if !refresh && let Some(last) = &state.last {
+            let fresh = self.reuse.background || now.duration_since(last.finished) < self.reuse.ttl;
+            if fresh {
+                let mut result = last.result.clone();
+                result.age = Some(now.duration_since(last.finished));
+                return Ticket::Ready(result);
+            }
+        }
+        let in_flight = match &state.in_flight {
+            Some(in_flight) => in_flight.clone(),
+            None => {
+                let (done, waiting) = watch::channel(None);
+                let in_flight = InFlight {
+                    done: waiting,
+                    deadline: now + self.check.timeout_duration(),
+                };
+                state.in_flight = Some(in_flight.clone());
+                drop(state);
+                self.spawn_run(resources, done);
+                in_flight
             }
         };
-        results.push(result_of(check, outcome, latency));
+        Ticket::Wait(InFlightWait {
+            in_flight,
+            check: self.check.clone(),
+            reuses: self.reuse.reuses(),
+        })
+    }
+
+    fn spawn_run(self: &Arc<Self>, resources: &Resources, done: watch::Sender<Option<CheckResult>>) {
+        let future = AssertUnwindSafe(self.check.start(resources)).catch_unwind();
+        let timeout = self.check.timeout_duration();
+        let slot = Arc::clone(self);
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let outcome = match tokio::time::timeout(timeout, future).await {
+                Ok(Ok(outcome)) => outcome,
+                Ok(Err(panic)) => panicked(&slot.check, panic.as_ref()),
+                Err(_elapsed) => timed_out(&slot.check),
+            };
+            let mut result = result_of(&slot.check, outcome, started.elapsed());
+            if slot.reuse.reuses() {
+                result.age = Some(Duration::ZERO);
+            }
+            slot.complete(result, &done);
+        });
+    }
+
+    fn complete(&self, result: CheckResult, done: &watch::Sender<Option<CheckResult>>) {
+        let mut state = self.state();
+        let previous = state.last.as_ref().map(|last| last.result.status);
+        log_transition(&result, previous);
+        state.last = Some(Completed {
+            result: result.clone(),
+            finished: Instant::now(),
+        });
+        state.in_flight = None;
+        drop(state);
+        #[cfg(feature = "metrics")]
+        crate::metrics::record(&result);
+        done.send_replace(Some(result));
+    }
+}
+
+impl Ticket {
+    /// The result, waiting for the run in flight at most until its deadline: a run that
+    /// blocks its worker thread and so misses its own timer still cannot hang a request.
+    pub(crate) async fn result(self) -> CheckResult {
+        let wait = match self {
+            Ticket::Ready(result) => return result,
+            Ticket::Wait(wait) => wait,
+        };
+        let InFlight { mut done, deadline } = wait.in_flight;
+        match tokio::time::timeout_at(deadline, done.wait_for(Option::is_some)).await {
+            Ok(Ok(result)) => result.clone().expect("waited for a result"),
+            // The run finished at the deadline or its task was lost: report the timeout.
+            Ok(Err(_)) | Err(_) => {
+                let latency = wait.check.timeout_duration();
+                let mut result = result_of(&wait.check, timed_out(&wait.check), latency);
+                if wait.reuses {
+                    result.age = Some(Duration::ZERO);
+                }
+                result
+            }
+        }
+    }
+}
+
+/// Waits for every ticket; they run concurrently since each run is its own task.
+pub(crate) async fn collect(tickets: impl IntoIterator<Item = Ticket>) -> Vec<CheckResult> {
+    let tickets: Vec<_> = tickets.into_iter().collect();
+    let mut results = Vec::with_capacity(tickets.len());
+    for ticket in tickets {
+        results.push(ticket.result().await);
     }
     results
 }
 
-fn result_of(check: &Check, outcome: CheckOutcome, latency: std::time::Duration) -> CheckResult {
-    let (status, message, details) = outcome.into_parts();
-    if let Some(message) = &message
-        && status != CheckStatus::Healthy
-    {
-        tracing::debug!(check = check.name(), ?status, error = %message, "health check not healthy");
+/// Refreshes every slot each `period` until the slots are dropped, so that requests are
+/// served the latest results with no I/O of their own.
+pub(crate) async fn refresh_in_background(
+    slots: Weak<[Arc<Slot>]>,
+    resources: crate::Health,
+    period: Duration,
+) {
+    let mut interval = tokio::time::interval(period);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let Some(slots) = slots.upgrade() else {
+            return;
+        };
+        let tickets: Vec<_> = slots
+            .iter()
+            .map(|slot| slot.ticket(resources.resources(), true))
+            .collect();
+        drop(slots);
+        collect(tickets).await;
     }
+}
+
+fn log_transition(result: &CheckResult, previous: Option<CheckStatus>) {
+    if previous == Some(result.status) {
+        return;
+    }
+    let name = result.name();
+    let from = previous.map_or("unknown", status_name);
+    let to = status_name(result.status);
+    match result.status {
+        CheckStatus::Healthy => tracing::info!(check = name, from, to, "health check is healthy"),
+        CheckStatus::Degraded | CheckStatus::Unhealthy => tracing::warn!(
+            check = name,
+            from,
+            to,
+            error = result.error().unwrap_or(""),
+            "health check is {to}"
+        ),
+    }
+}
+
+fn status_name(status: CheckStatus) -> &'static str {
+    match status {
+        CheckStatus::Healthy => "healthy",
+        CheckStatus::Degraded => "degraded",
+        CheckStatus::Unhealthy => "unhealthy",
+    }
+}
+
+fn result_of(check: &Check, outcome: CheckOutcome, latency: Duration) -> CheckResult {
+    let (status, message, details) = outcome.into_parts();
     CheckResult {
         name: Arc::from(check.name()),
         status,
@@ -67,6 +278,8 @@ fn result_of(check: &Check, outcome: CheckOutcome, latency: std::time::Duration)
         error: message.map(public_error),
         critical: check.is_critical(),
         details,
+        age: None,
+        finished_at: SystemTime::now(),
     }
 }
 
@@ -77,21 +290,14 @@ fn timed_out(check: &Check) -> CheckOutcome {
     ))
 }
 
-fn panicked(check: &Check, error: JoinError) -> CheckOutcome {
-    let reason = match error.try_into_panic() {
-        Ok(payload) => panic_message(payload.as_ref()).to_owned(),
-        Err(error) => error.to_string(),
+fn panicked(check: &Check, payload: &(dyn Any + Send)) -> CheckOutcome {
+    let reason = if let Some(message) = payload.downcast_ref::<&'static str>() {
+        message
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message.as_str()
+    } else {
+        "non-string panic payload"
     };
     tracing::error!(check = check.name(), panic = %reason, "health check panicked");
     CheckOutcome::unhealthy(format!("check panicked: {reason}"))
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    if let Some(message) = payload.downcast_ref::<&'static str>() {
-        message
-    } else if let Some(message) = payload.downcast_ref::<String>() {
-        message
-    } else {
-        "non-string panic payload"
-    }
 }

@@ -1,0 +1,63 @@
+//! The IETF health-check response format (`application/health+json`,
+//! draft-inadarei-api-health-check): status `pass`/`warn`/`fail`, checks keyed
+//! `name:responseTime`.
+
+use serde_json::{Map, Value, json};
+
+use crate::{CheckResult, CheckStatus, Report, ReportStatus};
+
+/// The media type of the IETF format.
+pub const HEALTH_JSON: &str = "application/health+json";
+
+/// Renders `report` in the IETF format; `details` false keeps only the status.
+pub(crate) fn render(report: &Report, details: bool) -> Value {
+    let status = match report.status() {
+        ReportStatus::Alive | ReportStatus::Started | ReportStatus::Ready => "pass",
+        ReportStatus::Degraded => "warn",
+        ReportStatus::Unhealthy
+        | ReportStatus::Starting
+        | ReportStatus::NotReady
+        | ReportStatus::ShuttingDown => "fail",
+    };
+    let mut body = Map::new();
+    body.insert("status".into(), status.into());
+    body.insert("description".into(), report.status().as_str().into());
+    if !details {
+        return Value::Object(body);
+    }
+    if let Some(detail) = report.detail() {
+        body.insert("output".into(), detail.into());
+    }
+    if !report.checks().is_empty() {
+        let checks: Map<String, Value> = report
+            .checks()
+            .iter()
+            .map(|check| (format!("{}:responseTime", check.name()), json!([entry(check)])))
+            .collect();
+        body.insert("checks".into(), Value::Object(checks));
+    }
+    Value::Object(body)
+}
+
+fn entry(check: &CheckResult) -> Value {
+    let status = match (check.status(), check.is_critical()) {
+        (CheckStatus::Healthy, _) => "pass",
+        (CheckStatus::Degraded, _) | (CheckStatus::Unhealthy, false) => "warn",
+        (CheckStatus::Unhealthy, true) => "fail",
+    };
+    let mut entry = Map::new();
+    entry.insert("componentId".into(), check.name().into());
+    entry.insert("observedValue".into(), check.latency_ms().into());
+    entry.insert("observedUnit".into(), "ms".into());
+    entry.insert("status".into(), status.into());
+    entry.insert(
+        "time".into(),
+        humantime::format_rfc3339_millis(check.finished_at())
+            .to_string()
+            .into(),
+    );
+    if let Some(output) = check.error() {
+        entry.insert("output".into(), output.into());
+    }
+    Value::Object(entry)
+}
