@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 
@@ -81,6 +81,11 @@ impl Endpoints {
                 endpoints.serve(Scope::Tags(&tags), query, headers).await
             };
             router = router.route(path, probe_route(group));
+        }
+        // Unknown paths under the health prefix get a JSON 404 too (never the app's root).
+        if options.liveness != "/" {
+            let unknown = format!("{}/{{*rest}}", options.liveness);
+            router = router.route(&unknown, probe_route(unknown_path));
         }
         router.with_state(Arc::new(self))
     }
@@ -331,6 +336,14 @@ where
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         response
     })
+}
+
+async fn unknown_path(uri: Uri) -> Response {
+    let path: String = uri.path().chars().take(128).collect();
+    error_response(
+        StatusCode::NOT_FOUND,
+        format!("no health endpoint at `{path}`"),
+    )
 }
 
 async fn liveness(State(endpoints): State<Shared>, query: RawQuery, headers: HeaderMap) -> Response {
