@@ -81,17 +81,34 @@ pub async fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Resp
 }
 
 /// One request on a fresh connection to `addr`, bounded by 30 s so that a test never hangs.
+///
+/// # Panics
+///
+/// When the exchange fails; [`try_request`] returns the error instead.
 pub async fn request(
     addr: SocketAddr,
     method: &str,
     path: &str,
     headers: &[(&str, &str)],
 ) -> Response {
+    try_request(addr, method, path, headers)
+        .await
+        .unwrap_or_else(|error| panic!("{method} {path} on {addr}: {error}"))
+}
+
+/// One request on a fresh connection to `addr`, bounded by 30 s; a refused connection, a
+/// reset or a timeout is an error.
+pub async fn try_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Result<Response, String> {
     let exchange = async {
-        let stream = TcpStream::connect(addr).await.expect("connect");
+        let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
-            .expect("handshake");
+            .map_err(|e| format!("handshake: {e}"))?;
         tokio::spawn(connection);
         let mut request = Request::builder()
             .method(method)
@@ -100,17 +117,20 @@ pub async fn request(
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let request = request.body(Empty::<Bytes>::new()).expect("request");
-        let response = sender.send_request(request).await.expect("response");
+        let request = request.body(Empty::<Bytes>::new()).map_err(|e| e.to_string())?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| format!("response: {e}"))?;
         let (parts, body) = response.into_parts();
-        let body = body.collect().await.expect("body").to_bytes();
-        Response {
+        let body = body.collect().await.map_err(|e| format!("body: {e}"))?.to_bytes();
+        Ok(Response {
             status: parts.status,
             headers: parts.headers,
             body,
-        }
+        })
     };
     tokio::time::timeout(Duration::from_secs(30), exchange)
         .await
-        .unwrap_or_else(|_| panic!("{method} {path} on {addr} did not answer within 30 s"))
+        .map_err(|_| "no answer within 30 s".to_owned())?
 }
