@@ -41,6 +41,8 @@
 #![warn(missing_docs)]
 
 mod check;
+#[cfg(feature = "deploy")]
+pub mod deploy;
 mod details;
 mod error;
 mod health;

@@ -2,3 +2,5 @@
 //! a client that opens a fresh connection per request, as the kubelet does.
 
 pub mod http;
+#[cfg(feature = "deploy")]
+pub mod manifests;

@@ -1,0 +1,336 @@
+//! The manifest lint: every contradiction between a manifest's probes and the checks.
+#![cfg(feature = "deploy")]
+
+use std::time::Duration;
+
+use health_runtime::deploy::{
+    DeployConfig, Finding, FindingKind, LintError, kubernetes_probes, lint, run_command,
+};
+use health_runtime::{Check, Probe};
+use tests::manifests::{
+    ARTICLE_CONTAINER_APPS, ARTICLE_KUBERNETES, article_checks, deployment_with,
+};
+
+fn kinds(findings: &[Finding]) -> Vec<(Option<Probe>, &FindingKind)> {
+    findings.iter().map(|f| (f.probe, &f.kind)).collect()
+}
+
+#[test]
+fn flags_the_article_kubernetes_timeouts() {
+    let findings = lint(ARTICLE_KUBERNETES, &article_checks(), &DeployConfig::new()).unwrap();
+    assert_eq!(
+        kinds(&findings),
+        [
+            (
+                Some(Probe::Startup),
+                &FindingKind::TimeoutTooShort {
+                    timeout_seconds: 1,
+                    explicit: false,
+                    check: "embedding_model".into(),
+                    check_timeout: Duration::from_secs(1),
+                    needed_seconds: 2,
+                }
+            ),
+            (
+                Some(Probe::Readiness),
+                &FindingKind::TimeoutTooShort {
+                    timeout_seconds: 1,
+                    explicit: false,
+                    check: "openai".into(),
+                    check_timeout: Duration::from_secs(4),
+                    needed_seconds: 5,
+                }
+            ),
+        ],
+        "{findings:#?}"
+    );
+    assert!(findings.iter().all(|f| f.container == "ai-service"));
+    let message = findings[1].to_string();
+    assert_eq!(
+        message,
+        "container `ai-service`, readiness probe: timeoutSeconds is 1 (the default: none is \
+         set) but check `openai` may take 4000 ms; the kubelet gives up before the service \
+         answers. Set timeoutSeconds to at least 5"
+    );
+}
+
+#[test]
+fn flags_a_startup_budget_shorter_than_the_expected_startup() {
+    // 30 × 10 s: the 30th failure lands 290 s after the first probe.
+    let config = DeployConfig::new().expected_startup(Duration::from_secs(600));
+    let findings = lint(ARTICLE_KUBERNETES, &article_checks(), &config).unwrap();
+    assert!(
+        findings.iter().any(|f| f.kind
+            == FindingKind::StartupBudgetTooShort {
+                budget: Duration::from_secs(290),
+                expected_startup: Duration::from_secs(600),
+            }),
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn flags_the_article_container_apps_probes() {
+    let findings = lint(
+        ARTICLE_CONTAINER_APPS,
+        &article_checks(),
+        &DeployConfig::new(),
+    )
+    .unwrap();
+    let kinds = kinds(&findings);
+    // Container Apps caps failureThreshold at 10: the article's 30 is rejected outright.
+    assert!(kinds.contains(&(
+        Some(Probe::Startup),
+        &FindingKind::OutOfRange {
+            field: "failureThreshold",
+            value: 30,
+            min: 1,
+            max: 10
+        }
+    )));
+    assert!(
+        kinds
+            .iter()
+            .any(|(probe, kind)| *probe == Some(Probe::Readiness)
+                && matches!(
+                    kind,
+                    FindingKind::TimeoutTooShort {
+                        needed_seconds: 5,
+                        ..
+                    }
+                )),
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn flags_liveness_on_the_readiness_path() {
+    let manifest = "
+livenessProbe:
+  httpGet: {path: /health/ready, port: 8000}
+  timeoutSeconds: 5
+startupProbe:
+  httpGet: {path: /health/started, port: 8000}
+  timeoutSeconds: 2
+  failureThreshold: 10
+";
+    let findings = lint(manifest, &article_checks(), &DeployConfig::new()).unwrap();
+    assert_eq!(
+        kinds(&findings),
+        [(
+            Some(Probe::Liveness),
+            &FindingKind::LivenessOnReadinessPath {
+                path: "/health/ready".into()
+            }
+        )]
+    );
+    // A single readiness check is a dependency too.
+    let one = manifest.replace("/health/ready", "/health/ready/postgres");
+    let findings = lint(&one, &article_checks(), &DeployConfig::new()).unwrap();
+    assert!(matches!(
+        findings[0].kind,
+        FindingKind::LivenessOnReadinessPath { .. }
+    ));
+}
+
+#[test]
+fn flags_readiness_on_the_liveness_path() {
+    let manifest = "
+startupProbe:
+  httpGet: {path: /health/started, port: 8000}
+  timeoutSeconds: 2
+  failureThreshold: 10
+readinessProbe:
+  httpGet: {path: /health, port: 8000}
+";
+    let findings = lint(manifest, &article_checks(), &DeployConfig::new()).unwrap();
+    assert_eq!(
+        kinds(&findings),
+        [(
+            Some(Probe::Readiness),
+            &FindingKind::ReadinessOnLivenessPath {
+                path: "/health".into()
+            }
+        )]
+    );
+}
+
+#[test]
+fn flags_a_slow_starter_without_a_startup_probe() {
+    let manifest = "
+livenessProbe:
+  httpGet: {path: /health, port: 8000}
+readinessProbe:
+  httpGet: {path: /health/ready, port: 8000}
+  timeoutSeconds: 5
+";
+    // The article's service has a startup check (the embedding model).
+    let findings = lint(manifest, &article_checks(), &DeployConfig::new()).unwrap();
+    assert_eq!(
+        kinds(&findings),
+        [(
+            None,
+            &FindingKind::MissingStartupProbe {
+                expected_startup: Duration::from_secs(30),
+                liveness_budget: Duration::from_secs(20),
+            }
+        )]
+    );
+    // Without startup checks, only an expected startup past liveness's budget is slow.
+    let quick = [Check::new("postgres", || async {}).timeout(Duration::from_secs(2))];
+    let fast = DeployConfig::new().expected_startup(Duration::from_secs(5));
+    assert_eq!(lint(manifest, &quick, &fast).unwrap(), []);
+    let slow = DeployConfig::new().expected_startup(Duration::from_secs(120));
+    assert_eq!(lint(manifest, &quick, &slow).unwrap().len(), 1);
+}
+
+#[test]
+fn flags_success_thresholds_other_than_one_on_liveness_and_startup() {
+    let section = kubernetes_probes(&article_checks(), &DeployConfig::new())
+        .unwrap()
+        .to_yaml()
+        .replace("successThreshold: 1", "successThreshold: 2");
+    let findings = lint(&section, &article_checks(), &DeployConfig::new()).unwrap();
+    assert_eq!(
+        kinds(&findings),
+        [
+            (
+                Some(Probe::Startup),
+                &FindingKind::SuccessThresholdNotOne { value: 2 }
+            ),
+            (
+                Some(Probe::Liveness),
+                &FindingKind::SuccessThresholdNotOne { value: 2 }
+            ),
+        ]
+    );
+}
+
+#[test]
+fn flags_paths_without_a_handler_and_the_wrong_port() {
+    let manifest = "
+startupProbe:
+  httpGet: {path: /health/started, port: 8000}
+  timeoutSeconds: 2
+  failureThreshold: 10
+livenessProbe:
+  httpGet: {path: /healthz, port: 8000}
+readinessProbe:
+  httpGet: {path: /health/ready/no_such_check, port: 8080}
+";
+    let findings = lint(manifest, &article_checks(), &DeployConfig::new()).unwrap();
+    assert_eq!(
+        kinds(&findings),
+        [
+            (
+                Some(Probe::Liveness),
+                &FindingKind::NoHandler {
+                    path: "/healthz".into()
+                }
+            ),
+            (
+                Some(Probe::Readiness),
+                &FindingKind::WrongPort {
+                    port: "8080".into(),
+                    expected: 8000
+                }
+            ),
+            (
+                Some(Probe::Readiness),
+                &FindingKind::NoHandler {
+                    path: "/health/ready/no_such_check".into()
+                }
+            ),
+        ]
+    );
+}
+
+#[test]
+fn reads_every_container_of_every_document() {
+    let generated = kubernetes_probes(&article_checks(), &DeployConfig::new())
+        .unwrap()
+        .to_yaml();
+    let manifest = format!(
+        "apiVersion: v1\nkind: Service\nmetadata: {{name: ai-service}}\nspec:\n  ports: [{{port: 80}}]\n---\n{}",
+        deployment_with(&generated).replace(
+            "      containers:\n",
+            "      containers:\n        - name: sidecar\n          image: envoy\n          livenessProbe:\n            tcpSocket: {port: 9901}\n            successThreshold: 3\n",
+        )
+    );
+    let findings = lint(&manifest, &article_checks(), &DeployConfig::new()).unwrap();
+    // The generated container is clean; the sidecar's TCP probe still gets its threshold
+    // checked (and, having no startup probe next to the service's startup checks, flagged).
+    assert_eq!(
+        findings
+            .iter()
+            .map(|f| f.container.as_str())
+            .collect::<Vec<_>>(),
+        ["sidecar", "sidecar"],
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn refuses_a_manifest_without_probes_or_yaml() {
+    let service = "apiVersion: v1\nkind: Service\nmetadata: {name: x}\n";
+    assert_eq!(
+        lint(service, &article_checks(), &DeployConfig::new()),
+        Err(LintError::NoProbes)
+    );
+    assert!(matches!(
+        lint("livenessProbe: [", &article_checks(), &DeployConfig::new()),
+        Err(LintError::Yaml(_))
+    ));
+}
+
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run_command(
+        args.iter().map(|a| a.to_string()),
+        &article_checks(),
+        &DeployConfig::new(),
+        &mut out,
+        &mut err,
+    );
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+#[test]
+fn the_lint_command_exits_non_zero_on_findings() {
+    let dir = std::env::temp_dir().join(format!("health-runtime-lint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let article = dir.join("article.yaml");
+    std::fs::write(&article, ARTICLE_KUBERNETES).unwrap();
+    let (code, out, _) = run(&["lint", article.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("check `openai` may take 4000 ms"), "{out}");
+    assert!(out.ends_with("2 finding(s)\n"), "{out}");
+
+    let (code, generated, _) = run(&["probes", "kubernetes"]);
+    assert_eq!(code, Some(0));
+    let clean = dir.join("generated.yaml");
+    std::fs::write(&clean, generated).unwrap();
+    let (code, out, _) = run(&["lint", clean.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}");
+
+    let (code, _, err) = run(&["lint", dir.join("missing.yaml").to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("cannot read"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_command_leaves_other_arguments_to_the_service() {
+    assert_eq!(run(&[]).0, None);
+    assert_eq!(run(&["--port", "8000"]).0, None);
+    let (code, _, err) = run(&["probes", "nomad"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("usage:"), "{err}");
+    let (code, out, _) = run(&["probes", "container-apps"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("- type: Readiness"), "{out}");
+}
