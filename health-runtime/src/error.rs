@@ -41,6 +41,15 @@ pub enum ConfigError {
         /// The timeout it was given.
         timeout: Duration,
     },
+    /// A setting names a check that does not exist.
+    UnknownCheck {
+        /// The name given.
+        name: String,
+        /// Where it was given (`cache_ttl_for`, ...).
+        setting: &'static str,
+        /// The names of the checks that exist.
+        known: Vec<String>,
+    },
     /// A route path that does not start with `/`, or two probes on the same path.
     InvalidPath {
         /// The path.
@@ -76,6 +85,15 @@ impl fmt::Display for ConfigError {
                 f,
                 "health check `{check}` has a timeout of {timeout:?}; \
                  timeouts must be between 1 ms and 240 s"
+            ),
+            ConfigError::UnknownCheck {
+                name,
+                setting,
+                known,
+            } => write!(
+                f,
+                "`{setting}` names the health check `{name}`, but there is none; the checks are: {}",
+                known.join(", ")
             ),
             ConfigError::InvalidPath { path, reason } => {
                 write!(f, "invalid health route path `{path}`: {reason}")

@@ -295,7 +295,17 @@ impl HealthBuilder {
             check.validate()?;
         }
         let health = self.assemble();
-        crate::routes::ensure_unique(&health.checks())?;
+        let checks = health.checks();
+        crate::routes::ensure_unique(&checks)?;
+        for name in health.inner.cache_ttl_for.keys() {
+            if !checks.iter().any(|check| check.name() == name) {
+                return Err(ConfigError::UnknownCheck {
+                    name: name.clone(),
+                    setting: "cache_ttl_for",
+                    known: checks.iter().map(|check| check.name().to_owned()).collect(),
+                });
+            }
+        }
         Ok(health)
     }
 

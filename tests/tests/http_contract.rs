@@ -479,3 +479,17 @@ fn builder_checks_are_validated() {
         "invalid health route path `/health`: two probes cannot share a path"
     );
 }
+
+#[test]
+fn a_ttl_for_an_unknown_check_is_an_error() {
+    let error = Health::builder()
+        .without_registered()
+        .check(Check::new("redis", || async {}))
+        .cache_ttl_for("rdis", Duration::from_secs(1))
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "`cache_ttl_for` names the health check `rdis`, but there is none; the checks are: redis"
+    );
+}
