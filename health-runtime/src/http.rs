@@ -25,6 +25,8 @@ pub(crate) struct Endpoints {
     started: AtomicBool,
     /// The tags of each group route, in the order of [`RouteOptions::group`].
     groups: Vec<Arc<[String]>>,
+    /// Whether the background refresh task was started.
+    refreshing: AtomicBool,
 }
 
 type Shared = Arc<Endpoints>;
@@ -46,20 +48,31 @@ impl Endpoints {
                 Slot::new(check, reuse)
             })
             .collect();
-        if let Some(period) = health.background_period()
-            && let Ok(runtime) = tokio::runtime::Handle::try_current()
-        {
-            runtime.spawn(refresh_in_background(
-                Arc::downgrade(&slots),
-                health.clone(),
-                period,
-            ));
-        }
-        Endpoints {
+        let endpoints = Endpoints {
             health,
             slots,
             started: AtomicBool::new(started),
             groups: options.groups.iter().map(|(_, tags)| tags.clone()).collect(),
+            refreshing: AtomicBool::new(false),
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            endpoints.ensure_background();
+        }
+        endpoints
+    }
+
+    /// Starts the background refresh, once, when configured. Called at construction
+    /// inside a runtime, else on the first request.
+    fn ensure_background(&self) {
+        let Some(period) = self.health.background_period() else {
+            return;
+        };
+        if !self.refreshing.swap(true, Ordering::AcqRel) {
+            tokio::spawn(refresh_in_background(
+                Arc::downgrade(&self.slots),
+                self.health.clone(),
+                period,
+            ));
         }
     }
 
@@ -96,6 +109,7 @@ impl Endpoints {
 
     /// Runs (or reuses) the checks of `scope` not excluded, concurrently.
     async fn run(&self, scope: Scope<'_>, exclude: &Exclusions) -> Vec<CheckResult> {
+        self.ensure_background();
         let resources = self.health.resources();
         let tickets: Vec<_> = self
             .slots

@@ -223,7 +223,7 @@ pub(crate) async fn collect(tickets: impl IntoIterator<Item = Ticket>) -> Vec<Ch
 /// served the latest results with no I/O of their own.
 pub(crate) async fn refresh_in_background(
     slots: Weak<[Arc<Slot>]>,
-    resources: crate::Health,
+    health: crate::Health,
     period: Duration,
 ) {
     let mut interval = tokio::time::interval(period);
@@ -235,7 +235,7 @@ pub(crate) async fn refresh_in_background(
         };
         let tickets: Vec<_> = slots
             .iter()
-            .map(|slot| slot.ticket(resources.resources(), true))
+            .map(|slot| slot.ticket(health.resources(), true))
             .collect();
         drop(slots);
         collect(tickets).await;

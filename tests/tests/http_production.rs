@@ -305,3 +305,31 @@ async fn an_enormous_error_is_capped() {
     assert!(error.ends_with('…'));
     assert!(response.body.len() < 2 * MAX_ERROR_LEN);
 }
+
+#[test]
+fn a_router_built_outside_a_runtime_starts_its_background_refresh_on_first_use() {
+    let counter = Arc::new(RunCounter::default());
+    let health = builder()
+        .check(counter.check("database", Duration::ZERO))
+        .background(Duration::from_millis(50))
+        .build()
+        .unwrap();
+    // No runtime here: the router cannot spawn its refresh task yet.
+    let router: Router = health.router();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = TestServer::start(router).await;
+        assert_eq!(server.get("/health/ready").await.status, 200);
+        let after_first = counter.runs();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(
+            counter.runs() >= after_first + 3,
+            "results were never refreshed: {} runs",
+            counter.runs()
+        );
+    });
+}
