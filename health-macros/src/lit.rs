@@ -77,11 +77,7 @@ pub(crate) fn u64(expr: &Expr, example: &str) -> syn::Result<Sp<u64>> {
 /// A string, or a bracketed list of strings (`"a"` or `["a", "b"]`).
 pub(crate) fn strings(expr: &Expr, allow_single: bool, what: &str) -> syn::Result<Vec<Sp<String>>> {
     match expr {
-        Expr::Array(array) => array
-            .elems
-            .iter()
-            .map(|elem| string(elem, what))
-            .collect(),
+        Expr::Array(array) => array.elems.iter().map(|elem| string(elem, what)).collect(),
         Expr::Group(group) => strings(&group.expr, allow_single, what),
         _ if allow_single => match lit(expr) {
             Some(Lit::Str(s)) => Ok(vec![lit_str(s)]),

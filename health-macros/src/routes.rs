@@ -8,7 +8,7 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Token};
 
-use crate::check::attr::set;
+use crate::check::attr::set_keyed;
 use crate::ctxt::Ctxt;
 use crate::lit::{self, Sp};
 use crate::{name, suggest};
@@ -27,13 +27,44 @@ struct Opt {
 
 impl Parse for Opt {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let key = input.parse()?;
+        let key: Ident = input.parse().map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                format!(
+                    "expected an option like `readiness = \"/ready\"`; the options of \
+                     `health_routes!` are {}",
+                    suggest::list(OPTIONS)
+                ),
+            )
+        })?;
+        if !input.peek(Token![=]) {
+            let name = key.to_string();
+            let message = match example(&name) {
+                Some(example) => format!("option `{name}` needs a value, like `{example}`"),
+                None => format!(
+                    "expected `option = value`, found `{name}`; the handle, if any, comes \
+                     first: `health_routes!(health, readiness = \"/ready\")`"
+                ),
+            };
+            return Err(syn::Error::new(key.span(), message));
+        }
         input.parse::<Token![=]>()?;
         Ok(Opt {
             key,
             value: input.parse()?,
         })
     }
+}
+
+fn example(option: &str) -> Option<&'static str> {
+    Some(match option {
+        "liveness" => "liveness = \"/health\"",
+        "readiness" => "readiness = \"/health/ready\"",
+        "startup" => "startup = \"/health/started\"",
+        "checks" => "checks = [postgres, redis]",
+        "tags" => "tags = [\"db\"]",
+        _ => return None,
+    })
 }
 
 impl Parse for Input {
@@ -88,16 +119,26 @@ fn parse_options(cx: &mut Ctxt, options: &Punctuated<Opt, Token![,]>) -> Options
         let errors = &mut errors;
         let path_value = |what| lit::string(&opt.value, what);
         match opt.key.to_string().as_str() {
-            "liveness" => set(&mut parsed.liveness, &path, path_value("the liveness path"), errors),
-            "readiness" => set(&mut parsed.readiness, &path, path_value("the readiness path"), errors),
-            "startup" => set(&mut parsed.startup, &path, path_value("the startup path"), errors),
-            "checks" => set(&mut parsed.checks, &path, check_paths(&opt.value), errors),
-            "tags" => set(
-                &mut parsed.tags,
-                &path,
-                lit::strings(&opt.value, false, "`tags`"),
-                errors,
-            ),
+            "liveness" => {
+                let value = path_value("the liveness path");
+                set_keyed(&mut parsed.liveness, &path, value, errors, "option");
+            }
+            "readiness" => {
+                let value = path_value("the readiness path");
+                set_keyed(&mut parsed.readiness, &path, value, errors, "option");
+            }
+            "startup" => {
+                let value = path_value("the startup path");
+                set_keyed(&mut parsed.startup, &path, value, errors, "option");
+            }
+            "checks" => {
+                let value = check_paths(&opt.value);
+                set_keyed(&mut parsed.checks, &path, value, errors, "option");
+            }
+            "tags" => {
+                let value = lit::strings(&opt.value, false, "`tags`");
+                set_keyed(&mut parsed.tags, &path, value, errors, "option");
+            }
             key => errors.push(syn::Error::new(
                 opt.key.span(),
                 format!(
@@ -144,11 +185,17 @@ fn validate(cx: &mut Ctxt, options: &Options) {
     for (probe, path) in probes {
         let Some(path) = path else { continue };
         if let Some(problem) = path_problem(&path.value) {
-            cx.error(path.span, format!("invalid {probe} path `{}`: {problem}", path.value));
+            cx.error(
+                path.span,
+                format!("invalid {probe} path `{}`: {problem}", path.value),
+            );
         } else if let Some((other, _)) = seen.iter().find(|(_, p)| *p == path.value) {
             cx.error(
                 path.span,
-                format!("`{}` is already the {other} path; each probe needs its own path", path.value),
+                format!(
+                    "`{}` is already the {other} path; each probe needs its own path",
+                    path.value
+                ),
             );
         }
         seen.push((probe, &path.value));
@@ -178,15 +225,28 @@ fn validate(cx: &mut Ctxt, options: &Options) {
     if let Some(checks) = &options.checks {
         for (i, check) in checks.iter().enumerate() {
             let text = check.to_token_stream().to_string();
-            if checks[..i].iter().any(|c| c.to_token_stream().to_string() == text) {
-                cx.error_spanned(check, format!("`{}` is listed twice", text.replace(' ', "")));
+            if checks[..i]
+                .iter()
+                .any(|c| c.to_token_stream().to_string() == text)
+            {
+                cx.error_spanned(
+                    check,
+                    format!("`{}` is listed twice", text.replace(' ', "")),
+                );
             }
         }
     }
     let mut tags: Vec<&str> = Vec::new();
     for tag in options.tags.iter().flatten() {
         if let Some(problem) = name::problem(&tag.value) {
-            cx.error(tag.span, format!("invalid tag `{}`: {problem}", tag.value));
+            cx.error(
+                tag.span,
+                format!(
+                    "invalid tag `{}`: {problem}{}",
+                    tag.value,
+                    name::write_instead(&tag.value)
+                ),
+            );
         } else if tags.contains(&tag.value.as_str()) {
             cx.error(tag.span, format!("tag `{}` is listed twice", tag.value));
         }

@@ -118,7 +118,8 @@ impl CheckOutcome {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a return type a health check can have",
     label = "unsupported health check return type",
-    note = "a health check returns `()`, `bool`, `Result<T, E>` (with `T: Serialize` and `E: Display`), or `health_runtime::CheckOutcome`"
+    note = "a health check returns `()`, `bool`, `Result<T, E>` (the error `E: Display` is reported, the value `T: Serialize` becomes the check's details) or `health_runtime::CheckOutcome`",
+    note = "convert inside the check: return `bool` from `option.is_some()`, or return `Result<u32, String>` with `Ok(n)` to report `n` under details"
 )]
 pub trait IntoCheckOutcome {
     /// Converts the value a check returned into its outcome.

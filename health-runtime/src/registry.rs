@@ -8,6 +8,11 @@ pub static HEALTH_CHECKS: [StaticCheck];
 
 /// Implemented by the hidden type `#[health_check]` declares under the function's name, so
 /// that `health_routes!(checks = [path::to::check_fn])` can name a check by its function.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `#[health_check]` function",
+    label = "not a `#[health_check]` function",
+    note = "`health_routes!(checks = [...])` lists functions annotated with `#[health_check]`, by name or path, like `checks = [postgres, checks::redis]`"
+)]
 pub trait RegisteredCheck {
     /// The check's descriptor.
     fn descriptor() -> &'static StaticCheck;

@@ -1,8 +1,9 @@
 //! The arguments of `#[health_check(...)]`, each kept with its span.
 
 use proc_macro2::{Span, TokenStream};
-use syn::Expr;
+use quote::ToTokens;
 use syn::parse::Parser;
+use syn::{Expr, Token};
 
 use crate::ctxt::Ctxt;
 use crate::lit::{self, Sp};
@@ -39,11 +40,22 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Args {
     let mut args = Args::default();
     let mut errors = Vec::new();
     let parser = syn::meta::parser(|meta| {
-        let key = meta
-            .path
-            .get_ident()
-            .map(|ident| ident.to_string())
-            .unwrap_or_default();
+        let key = meta.path.to_token_stream().to_string().replace(' ', "");
+        let known = ARGUMENTS.iter().find(|argument| **argument == key);
+        if !meta.input.peek(Token![=]) {
+            // Record and carry on: the next token must still be `,` or the end.
+            errors.push(match known {
+                Some(argument) => syn::Error::new_spanned(
+                    &meta.path,
+                    format!(
+                        "argument `{argument}` needs a value, like `{}`",
+                        example(argument)
+                    ),
+                ),
+                None => unknown_argument(&meta.path, &key),
+            });
+            return Ok(());
+        }
         let value: Expr = meta.value()?.parse()?;
         let path = &meta.path;
         let errors = &mut errors;
@@ -52,19 +64,19 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Args {
             "timeout_ms" => set(
                 &mut args.timeout_ms,
                 path,
-                lit::u64(&value, "timeout_ms = 2000"),
+                lit::u64(&value, example("timeout_ms")),
                 errors,
             ),
             "probe" => set(
                 &mut args.probes,
                 path,
-                lit::strings(&value, true, "`probe`"),
+                lit::strings(&value, true, "`probe`").and_then(|probes| non_empty(probes, &value)),
                 errors,
             ),
             "critical" => set(
                 &mut args.critical,
                 path,
-                lit::bool(&value, "critical = false"),
+                lit::bool(&value, example("critical")),
                 errors,
             ),
             "tags" => set(
@@ -73,14 +85,7 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Args {
                 lit::strings(&value, false, "`tags`"),
                 errors,
             ),
-            _ => errors.push(syn::Error::new_spanned(
-                &meta.path,
-                format!(
-                    "unknown argument `{key}`; {}the arguments of `#[health_check]` are {}",
-                    suggest::did_you_mean(&key, ARGUMENTS),
-                    suggest::list(ARGUMENTS)
-                ),
-            )),
+            _ => errors.push(unknown_argument(path, &key)),
         }
         Ok(())
     });
@@ -93,19 +98,66 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Args {
     args
 }
 
+fn example(argument: &str) -> &'static str {
+    match argument {
+        "name" => "name = \"postgres\"",
+        "timeout_ms" => "timeout_ms = 2000",
+        "probe" => "probe = \"readiness\"",
+        "critical" => "critical = false",
+        _ => "tags = [\"db\"]",
+    }
+}
+
+fn unknown_argument(path: &syn::Path, key: &str) -> syn::Error {
+    syn::Error::new_spanned(
+        path,
+        format!(
+            "unknown argument `{key}`; {}the arguments of `#[health_check]` are {}",
+            suggest::did_you_mean(key, ARGUMENTS),
+            suggest::list(ARGUMENTS)
+        ),
+    )
+}
+
+fn non_empty(probes: Vec<Sp<String>>, value: &Expr) -> syn::Result<Vec<Sp<String>>> {
+    if probes.is_empty() {
+        return Err(syn::Error::new_spanned(
+            value,
+            format!(
+                "`probe` lists no probe; list one or more of {}, or leave `probe` out for \
+                 `readiness`",
+                suggest::list(PROBES)
+            ),
+        ));
+    }
+    Ok(probes)
+}
+
 /// Stores an argument's value, or records why it cannot be: ``duplicate argument `x` ``
-/// on a second occurrence, or the value's own error.
-pub(crate) fn set<T>(
+/// on a second occurrence, or the value's own error. `what` names the kind of key
+/// (`argument`, `option`) in the message.
+fn set<T>(
     slot: &mut Option<T>,
     path: &syn::Path,
     parsed: syn::Result<T>,
     errors: &mut Vec<syn::Error>,
 ) {
+    set_keyed(slot, path, parsed, errors, "argument");
+}
+
+/// [`set`] for a key named `what` in messages.
+pub(crate) fn set_keyed<T>(
+    slot: &mut Option<T>,
+    path: &syn::Path,
+    parsed: syn::Result<T>,
+    errors: &mut Vec<syn::Error>,
+    what: &str,
+) {
     if slot.is_some() {
-        let key = quote::ToTokens::to_token_stream(path);
+        let key = path.to_token_stream().to_string().replace(' ', "");
         errors.push(syn::Error::new_spanned(
             path,
-            format!("duplicate argument `{key}`"),
+            format!("duplicate {what} `{key}`: it is already set"),
         ));
         return;
     }
@@ -120,18 +172,27 @@ pub(crate) fn resolve(cx: &mut Ctxt, args: Args, function: &syn::Ident) -> Confi
     let (name, name_span) = match args.name {
         Some(name) => {
             if let Some(problem) = name::problem(&name.value) {
-                cx.error(name.span, format!("invalid check name `{}`: {problem}", name.value));
+                cx.error(
+                    name.span,
+                    format!(
+                        "invalid check name `{}`: {problem}{}",
+                        name.value,
+                        name::write_instead(&name.value)
+                    ),
+                );
             }
             (name.value, name.span)
         }
         None => {
             let default = function.to_string().trim_start_matches("r#").to_owned();
             if let Some(problem) = name::problem(&default) {
+                let fixed = name::suggestion(&default).unwrap_or_else(|| "...".to_owned());
                 cx.error(
                     function.span(),
                     format!(
                         "the check name defaults to the function name `{default}`, which is \
-                         not a valid check name: {problem}; set one with `name = \"...\"`"
+                         not a valid check name: {problem}; name the check with \
+                         `#[health_check(name = \"{fixed}\")]`"
                     ),
                 );
             }
@@ -167,7 +228,14 @@ pub(crate) fn resolve(cx: &mut Ctxt, args: Args, function: &syn::Ident) -> Confi
     let mut tags: Vec<String> = Vec::new();
     for tag in args.tags.unwrap_or_default() {
         if let Some(problem) = name::problem(&tag.value) {
-            cx.error(tag.span, format!("invalid tag `{}`: {problem}", tag.value));
+            cx.error(
+                tag.span,
+                format!(
+                    "invalid tag `{}`: {problem}{}",
+                    tag.value,
+                    name::write_instead(&tag.value)
+                ),
+            );
         } else if tags.contains(&tag.value) {
             cx.error(tag.span, format!("tag `{}` is listed twice", tag.value));
         } else {
@@ -186,12 +254,6 @@ pub(crate) fn resolve(cx: &mut Ctxt, args: Args, function: &syn::Ident) -> Confi
 }
 
 fn resolve_probes(cx: &mut Ctxt, probes: Vec<Sp<String>>) -> Vec<&'static str> {
-    if probes.is_empty() {
-        cx.error(
-            Span::call_site(),
-            format!("`probe` lists no probe; list one or more of {}", suggest::list(PROBES)),
-        );
-    }
     let mut resolved = Vec::new();
     for probe in probes {
         match PROBES.iter().find(|known| **known == probe.value) {

@@ -4,10 +4,8 @@ pub(crate) mod attr;
 mod expand;
 mod signature;
 
-use proc_macro2::TokenStream;
-use quote::ToTokens;
-
 use crate::ctxt::Ctxt;
+use proc_macro2::TokenStream;
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let function: syn::ItemFn = match syn::parse2(item.clone()) {
@@ -21,12 +19,12 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let mut cx = Ctxt::default();
     let args = attr::parse(&mut cx, args);
-    let signature = signature::validate(&mut cx, &function.sig);
+    // Mistakes in the attribute first, then in the function: the order they are read in.
     let config = attr::resolve(&mut cx, args, &function.sig.ident);
+    let signature = signature::validate(&mut cx, &function.sig);
     if cx.has_errors() {
-        // Keep the user's function so that only the real mistakes are reported.
         let mut tokens = cx.into_compile_errors();
-        function.to_tokens(&mut tokens);
+        tokens.extend(expand::stand_in(&function));
         return tokens;
     }
     expand::check(&function, &config, &signature)

@@ -4,7 +4,7 @@
 use proc_macro2::Span;
 use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::{FnArg, Pat, ReturnType, Signature, Type};
+use syn::{FnArg, GenericParam, Pat, ReturnType, Signature, Type};
 
 use crate::ctxt::Ctxt;
 
@@ -38,11 +38,19 @@ pub(crate) fn validate(cx: &mut Ctxt, sig: &Signature) -> CheckSignature {
         cx.error_spanned(abi, "a health check cannot declare an ABI");
     }
     if !sig.generics.params.is_empty() {
-        cx.error_spanned(
-            &sig.generics,
+        let only_lifetimes = sig
+            .generics
+            .params
+            .iter()
+            .all(|param| matches!(param, GenericParam::Lifetime(_)));
+        let message = if only_lifetimes {
+            "a health check cannot have lifetime parameters: remove them and write its \
+             parameters as plain `&T`, like `pool: &PgPool`"
+        } else {
             "a health check cannot be generic: its resources are looked up by concrete type; \
-             name the types (`&PgPool`) and remove the generic parameters",
-        );
+             name the types (`&PgPool`) and remove the generic parameters"
+        };
+        cx.error_spanned(&sig.generics, message);
     }
     if let Some(where_clause) = &sig.generics.where_clause {
         cx.error_spanned(where_clause, "a health check cannot have a `where` clause");
