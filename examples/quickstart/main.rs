@@ -23,10 +23,7 @@ struct EmbeddingModel {
 /// Startup and readiness: the model is loaded once the resource is provided.
 #[health_check(name = "embedding_model", probe = ["startup", "readiness"])]
 async fn embedding_model(model: &EmbeddingModel) -> CheckOutcome {
-    CheckOutcome::healthy().with_detail(
-        "loaded_for_s",
-        model.loaded_at.elapsed().as_secs(),
-    )
+    CheckOutcome::healthy().with_detail("loaded_for_s", model.loaded_at.elapsed().as_secs())
 }
 
 /// Readiness: the scratch directory the service writes to is there.
@@ -45,8 +42,7 @@ async fn cache_warm() -> bool {
 async fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
 

@@ -52,7 +52,11 @@ impl Endpoints {
             health,
             slots,
             started: AtomicBool::new(started),
-            groups: options.groups.iter().map(|(_, tags)| tags.clone()).collect(),
+            groups: options
+                .groups
+                .iter()
+                .map(|(_, tags)| tags.clone())
+                .collect(),
             refreshing: AtomicBool::new(false),
         };
         if tokio::runtime::Handle::try_current().is_ok() {
@@ -173,7 +177,12 @@ impl Endpoints {
         Report::new(status, results)
     }
 
-    async fn serve(&self, scope: Scope<'_>, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
+    async fn serve(
+        &self,
+        scope: Scope<'_>,
+        RawQuery(query): RawQuery,
+        headers: HeaderMap,
+    ) -> Response {
         let view = View::of(&self.health, &headers);
         let exclude = match self.exclusions(query.as_deref()) {
             Ok(exclude) => exclude,
@@ -194,7 +203,10 @@ impl Endpoints {
         let Some(slot) = self.slots.iter().find(|slot| slot.check().name() == name) else {
             return error_response(
                 StatusCode::NOT_FOUND,
-                format!("no health check named `{name}`; the checks are: {}", self.known_names()),
+                format!(
+                    "no health check named `{name}`; the checks are: {}",
+                    self.known_names()
+                ),
             );
         };
         let check = slot.check();
@@ -292,7 +304,11 @@ impl View {
             let body = ietf::render(&report, self.details);
             return json_response(status, HEALTH_JSON, &body);
         }
-        let report = if self.details { report } else { report.status_only() };
+        let report = if self.details {
+            report
+        } else {
+            report.status_only()
+        };
         json_response(status, "application/json", &report)
     }
 }
@@ -306,12 +322,17 @@ fn accepts_health_json(headers: &HeaderMap) -> bool {
         .any(|range| {
             let mut parts = range.split(';').map(str::trim);
             let media = parts.next().unwrap_or_default();
-            let refused = parts.any(|p| p.replace(' ', "") == "q=0" || p.replace(' ', "") == "q=0.0");
+            let refused =
+                parts.any(|p| p.replace(' ', "") == "q=0" || p.replace(' ', "") == "q=0.0");
             media.eq_ignore_ascii_case(HEALTH_JSON) && !refused
         })
 }
 
-fn json_response(status: StatusCode, content_type: &'static str, body: &impl serde::Serialize) -> Response {
+fn json_response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: &impl serde::Serialize,
+) -> Response {
     let body = match serde_json::to_vec(body) {
         Ok(body) => body,
         Err(error) => {
@@ -331,7 +352,11 @@ fn json_response(status: StatusCode, content_type: &'static str, body: &impl ser
 }
 
 fn error_response(status: StatusCode, message: String) -> Response {
-    json_response(status, "application/json", &serde_json::json!({ "error": message }))
+    json_response(
+        status,
+        "application/json",
+        &serde_json::json!({ "error": message }),
+    )
 }
 
 /// A GET route whose other methods answer 405 with a JSON error.
@@ -360,16 +385,30 @@ async fn unknown_path(uri: Uri) -> Response {
     )
 }
 
-async fn liveness(State(endpoints): State<Shared>, query: RawQuery, headers: HeaderMap) -> Response {
-    endpoints.serve(Scope::Probe(Probe::Liveness), query, headers).await
+async fn liveness(
+    State(endpoints): State<Shared>,
+    query: RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    endpoints
+        .serve(Scope::Probe(Probe::Liveness), query, headers)
+        .await
 }
 
-async fn readiness(State(endpoints): State<Shared>, query: RawQuery, headers: HeaderMap) -> Response {
-    endpoints.serve(Scope::Probe(Probe::Readiness), query, headers).await
+async fn readiness(
+    State(endpoints): State<Shared>,
+    query: RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    endpoints
+        .serve(Scope::Probe(Probe::Readiness), query, headers)
+        .await
 }
 
 async fn startup(State(endpoints): State<Shared>, query: RawQuery, headers: HeaderMap) -> Response {
-    endpoints.serve(Scope::Probe(Probe::Startup), query, headers).await
+    endpoints
+        .serve(Scope::Probe(Probe::Startup), query, headers)
+        .await
 }
 
 async fn readiness_one_check(

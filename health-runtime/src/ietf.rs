@@ -32,7 +32,12 @@ pub(crate) fn render(report: &Report, details: bool) -> Value {
         let checks: Map<String, Value> = report
             .checks()
             .iter()
-            .map(|check| (format!("{}:responseTime", check.name()), json!([entry(check)])))
+            .map(|check| {
+                (
+                    format!("{}:responseTime", check.name()),
+                    json!([entry(check)]),
+                )
+            })
             .collect();
         body.insert("checks".into(), Value::Object(checks));
     }

@@ -173,7 +173,11 @@ impl RuntimeWatchdog {
     /// tick is.
     pub fn lag(&self) -> Duration {
         let measured = Duration::from_millis(self.inner.last_lag_ms.load(Ordering::Acquire));
-        let overdue = self.inner.tick.since_mark().saturating_sub(self.inner.interval);
+        let overdue = self
+            .inner
+            .tick
+            .since_mark()
+            .saturating_sub(self.inner.interval);
         measured.max(overdue)
     }
 
@@ -242,7 +246,11 @@ mod tests {
         runtime.block_on(async {
             let watchdog = RuntimeWatchdog::start(Duration::from_millis(100));
             tokio::time::sleep(Duration::from_millis(60)).await;
-            assert!(watchdog.outcome().message().is_none(), "{:?}", watchdog.outcome());
+            assert!(
+                watchdog.outcome().message().is_none(),
+                "{:?}",
+                watchdog.outcome()
+            );
             // Blocking the only worker keeps the ticker from running.
             std::thread::sleep(Duration::from_millis(400));
             let outcome = watchdog.outcome();

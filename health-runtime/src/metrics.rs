@@ -23,6 +23,5 @@ pub(crate) fn record(result: &CheckResult) {
     metrics::gauge!("health_check_status", "check" => check.clone()).set(value);
     metrics::histogram!("health_check_duration_seconds", "check" => check.clone())
         .record(result.latency().as_secs_f64());
-    metrics::counter!("health_check_runs_total", "check" => check, "status" => status)
-        .increment(1);
+    metrics::counter!("health_check_runs_total", "check" => check, "status" => status).increment(1);
 }

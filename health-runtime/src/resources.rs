@@ -53,24 +53,35 @@ impl Resources {
 
     /// The value of type `T`, if one was provided.
     pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
-        let slots = self.slots.read().unwrap_or_else(|poison| poison.into_inner());
+        let slots = self
+            .slots
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner());
         slots.get(&TypeId::of::<T>()).cloned().map(downcast)
     }
 
     /// Whether a value of type `T` was provided.
     pub fn contains<T: Send + Sync + 'static>(&self) -> bool {
-        let slots = self.slots.read().unwrap_or_else(|poison| poison.into_inner());
+        let slots = self
+            .slots
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner());
         slots.contains_key(&TypeId::of::<T>())
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<TypeId, Slot>> {
-        self.slots.write().unwrap_or_else(|poison| poison.into_inner())
+        self.slots
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 }
 
 impl fmt::Debug for Resources {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let slots = self.slots.read().unwrap_or_else(|poison| poison.into_inner());
+        let slots = self
+            .slots
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner());
         f.debug_struct("Resources")
             .field("provided", &slots.len())
             .finish()

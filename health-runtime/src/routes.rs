@@ -127,17 +127,8 @@ impl RouteOptions {
                 reason,
             })?;
         }
-        for path in paths.iter().copied() {
-            let reason = if !path.starts_with('/') {
-                Some("a route path must start with `/`")
-            } else if path.contains(['{', '}', '*', '?', '#']) {
-                Some("a health route path is literal: no `{`, `}`, `*`, `?` or `#`")
-            } else if path.len() > 1 && path.ends_with('/') {
-                Some("a route path must not end with `/`")
-            } else {
-                None
-            };
-            if let Some(reason) = reason {
+        for path in &paths {
+            if let Some(reason) = path_problem(path) {
                 return Err(ConfigError::InvalidPath {
                     path: path.to_string(),
                     reason,
@@ -173,6 +164,22 @@ impl RouteOptions {
         }
         checks.sort_by(|a, b| a.name().cmp(b.name()));
         checks
+    }
+}
+
+/// Why `path` cannot be a health route path, if it cannot. `health_routes!` applies the
+/// same rules at compile time.
+fn path_problem(path: &str) -> Option<&'static str> {
+    if !path.starts_with('/') {
+        Some("a route path must start with `/`")
+    } else if path.contains(['{', '}', '*', '?', '#', ' ']) {
+        Some("a health route path is literal: no `{`, `}`, `*`, `?`, `#` or spaces")
+    } else if path.len() > 1 && path.ends_with('/') {
+        Some("a route path must not end with `/`")
+    } else if path.contains("//") {
+        Some("a route path must not contain an empty segment `//`")
+    } else {
+        None
     }
 }
 

@@ -113,7 +113,9 @@ impl Slot {
     }
 
     fn state(&self) -> MutexGuard<'_, SlotState> {
-        self.state.lock().unwrap_or_else(|poison| poison.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     /// A reusable result, else the run in flight, else a new run. `refresh` skips reuse
@@ -150,7 +152,11 @@ impl Slot {
         })
     }
 
-    fn spawn_run(self: &Arc<Self>, resources: &Resources, done: watch::Sender<Option<CheckResult>>) {
+    fn spawn_run(
+        self: &Arc<Self>,
+        resources: &Resources,
+        done: watch::Sender<Option<CheckResult>>,
+    ) {
         let future = AssertUnwindSafe(self.check.start(resources)).catch_unwind();
         let timeout = self.check.timeout_duration();
         let slot = Arc::clone(self);

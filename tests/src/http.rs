@@ -20,7 +20,9 @@ pub struct TestServer {
 impl TestServer {
     /// Serves `router` on a free loopback port.
     pub async fn start(router: Router) -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let addr = listener.local_addr().expect("local address");
         let task = tokio::spawn(async move {
             axum::serve(listener, router).await.expect("serve");
@@ -105,7 +107,9 @@ pub async fn try_request(
     headers: &[(&str, &str)],
 ) -> Result<Response, String> {
     let exchange = async {
-        let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
+        let stream = TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
         let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| format!("handshake: {e}"))?;
@@ -117,13 +121,19 @@ pub async fn try_request(
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let request = request.body(Empty::<Bytes>::new()).map_err(|e| e.to_string())?;
+        let request = request
+            .body(Empty::<Bytes>::new())
+            .map_err(|e| e.to_string())?;
         let response = sender
             .send_request(request)
             .await
             .map_err(|e| format!("response: {e}"))?;
         let (parts, body) = response.into_parts();
-        let body = body.collect().await.map_err(|e| format!("body: {e}"))?.to_bytes();
+        let body = body
+            .collect()
+            .await
+            .map_err(|e| format!("body: {e}"))?
+            .to_bytes();
         Ok(Response {
             status: parts.status,
             headers: parts.headers,

@@ -29,11 +29,20 @@ async fn serve(health: &Health) -> TestServer {
 fn assert_entry(entry: &Value, healthy: bool, error: Option<&str>) {
     let object = entry.as_object().expect("a check entry is an object");
     assert_eq!(object["healthy"], json!(healthy), "{entry}");
-    let latency = object["latency_ms"].as_f64().expect("latency_ms is a number");
+    let latency = object["latency_ms"]
+        .as_f64()
+        .expect("latency_ms is a number");
     assert!(latency >= 0.0, "{entry}");
     // Rounded to 0.1 ms like the reference article's `3.2`.
-    assert!(((latency * 10.0).round() - latency * 10.0).abs() < 1e-9, "{entry}");
-    assert_eq!(object.get("error").and_then(Value::as_str), error, "{entry}");
+    assert!(
+        ((latency * 10.0).round() - latency * 10.0).abs() < 1e-9,
+        "{entry}"
+    );
+    assert_eq!(
+        object.get("error").and_then(Value::as_str),
+        error,
+        "{entry}"
+    );
 }
 
 #[tokio::test]
@@ -51,7 +60,10 @@ async fn liveness_is_alive_without_running_dependency_checks() {
     assert_eq!(response.body, r#"{"status":"alive"}"#);
     assert_eq!(response.header("content-type"), Some("application/json"));
     assert_eq!(response.header("cache-control"), Some("no-store"));
-    assert!(!ran.load(Ordering::SeqCst), "liveness ran a readiness check");
+    assert!(
+        !ran.load(Ordering::SeqCst),
+        "liveness ran a readiness check"
+    );
 }
 
 #[tokio::test]
@@ -67,7 +79,11 @@ async fn liveness_fails_only_on_an_opt_in_liveness_check() {
     assert_eq!(response.status, 503);
     let body = response.json();
     assert_eq!(body["status"], "unhealthy");
-    assert_entry(&body["checks"]["deadlock"], false, Some("worker deadlocked"));
+    assert_entry(
+        &body["checks"]["deadlock"],
+        false,
+        Some("worker deadlocked"),
+    );
     assert!(body["checks"].get("db").is_none(), "{body}");
 }
 
@@ -88,7 +104,12 @@ async fn readiness_reports_ready_with_every_check() {
     assert_entry(&body["checks"]["database"], true, None);
     assert_entry(&body["checks"]["redis"], true, None);
     // Exactly the reference article's keys for a healthy entry.
-    let keys: Vec<_> = body["checks"]["redis"].as_object().unwrap().keys().cloned().collect();
+    let keys: Vec<_> = body["checks"]["redis"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
     assert_eq!(keys, ["healthy", "latency_ms"]);
 }
 
@@ -104,7 +125,11 @@ async fn readiness_is_not_ready_when_a_critical_check_fails() {
     assert_eq!(response.status, 503);
     let body = response.json();
     assert_eq!(body["status"], "not_ready");
-    assert_entry(&body["checks"]["database"], false, Some("connection refused"));
+    assert_entry(
+        &body["checks"]["database"],
+        false,
+        Some("connection refused"),
+    );
     assert_entry(&body["checks"]["redis"], true, None);
 }
 
@@ -200,10 +225,8 @@ async fn contract_two_resources(_pool: &PgPool, _redis: &ConnectionManager) -> b
 #[tokio::test]
 async fn a_missing_resource_reports_not_initialised_until_provided() {
     let health = Health::builder().without_registered().build().unwrap();
-    let router: Router = health_routes!(
-        health,
-        checks = [contract_postgres, contract_two_resources]
-    );
+    let router: Router =
+        health_routes!(health, checks = [contract_postgres, contract_two_resources]);
     let server = TestServer::start(router).await;
 
     let body = server.get("/health/ready").await.json();
@@ -255,7 +278,11 @@ async fn startup_latches_and_readiness_waits_for_it() {
     let body = response.json();
     assert_eq!(body["status"], "starting");
     assert_eq!(body["detail"], "Service is still initialising");
-    assert_entry(&body["checks"]["contract_model"], false, Some("Model not initialised"));
+    assert_entry(
+        &body["checks"]["contract_model"],
+        false,
+        Some("Model not initialised"),
+    );
 
     let response = server.get("/health/ready").await;
     assert_eq!(response.status, 503);
@@ -295,7 +322,10 @@ async fn readiness_alone_can_complete_startup() {
     let response = server.get("/health/ready").await;
     assert_eq!(response.status, 200);
     assert_eq!(response.body, r#"{"status":"ready","checks":{}}"#);
-    assert_eq!(server.get("/health/started").await.body, r#"{"status":"started"}"#);
+    assert_eq!(
+        server.get("/health/started").await.body,
+        r#"{"status":"started"}"#
+    );
 }
 
 #[tokio::test]
@@ -351,7 +381,9 @@ async fn exclude_skips_checks_and_rejects_unknown_names() {
     let checks = response.json()["checks"].as_object().unwrap().clone();
     assert_eq!(checks.keys().collect::<Vec<_>>(), ["openai", "redis"]);
 
-    let response = server.get("/health/ready?exclude=database,openai&exclude=redis").await;
+    let response = server
+        .get("/health/ready?exclude=database,openai&exclude=redis")
+        .await;
     assert_eq!(response.status, 200);
     assert_eq!(response.json()["checks"], json!({}));
 
@@ -365,7 +397,12 @@ async fn exclude_skips_checks_and_rejects_unknown_names() {
 
     let response = server.get("/health/ready?exclude=redis,,openai").await;
     assert_eq!(response.status, 400);
-    assert!(response.json()["error"].as_str().unwrap().contains("empty check name"));
+    assert!(
+        response.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("empty check name")
+    );
 }
 
 #[tokio::test]
@@ -394,7 +431,10 @@ async fn custom_paths_and_the_global_handle() {
     let server = TestServer::start(router).await;
     assert_eq!(server.get("/livez").await.status, 200);
     let body = server.get("/readyz").await.json();
-    assert_eq!(body["checks"]["contract_postgres"]["error"], "PgPool not initialised");
+    assert_eq!(
+        body["checks"]["contract_postgres"]["error"],
+        "PgPool not initialised"
+    );
     assert_eq!(server.get("/startupz").await.status, 200);
     assert_eq!(server.get("/readyz/contract_postgres").await.status, 503);
     assert_eq!(server.get("/health").await.status, 404);
@@ -421,13 +461,21 @@ async fn tag_filters_and_group_routes() {
     let body = server.get("/health/db").await.json();
     assert_eq!(body["status"], "not_ready");
     assert_eq!(
-        body["checks"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        body["checks"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
         ["primary", "replica"]
     );
     let response = server.get("/health/cache").await;
     assert_eq!(response.status, 200);
     assert_eq!(
-        response.json()["checks"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        response.json()["checks"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
         ["cache"]
     );
 
@@ -436,7 +484,11 @@ async fn tag_filters_and_group_routes() {
     let response = server.get("/health/ready").await;
     assert_eq!(response.status, 200);
     assert_eq!(
-        response.json()["checks"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        response.json()["checks"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
         ["cache"]
     );
 }
@@ -449,12 +501,23 @@ fn a_duplicate_name_names_both_definitions() {
         .check(Check::new("redis", || async {}))
         .build()
         .unwrap_err();
-    let ConfigError::DuplicateName { name, first, second } = &error else {
+    let ConfigError::DuplicateName {
+        name,
+        first,
+        second,
+    } = &error
+    else {
         panic!("expected a duplicate name error, got {error:?}");
     };
     assert_eq!(name, "redis");
-    assert!(first.starts_with("tests/tests/http_contract.rs:"), "{first}");
-    assert!(second.starts_with("tests/tests/http_contract.rs:"), "{second}");
+    assert!(
+        first.starts_with("tests/tests/http_contract.rs:"),
+        "{first}"
+    );
+    assert!(
+        second.starts_with("tests/tests/http_contract.rs:"),
+        "{second}"
+    );
     assert_ne!(first, second);
     assert!(error.to_string().contains(first.as_str()));
 }
@@ -470,7 +533,10 @@ fn builder_checks_are_validated() {
         .check(Check::new("slow", || async {}).timeout(Duration::from_secs(241)))
         .build()
         .unwrap_err();
-    assert!(matches!(error, ConfigError::InvalidTimeout { .. }), "{error}");
+    assert!(
+        matches!(error, ConfigError::InvalidTimeout { .. }),
+        "{error}"
+    );
     let error = Health::new()
         .try_router_with::<()>(RouteOptions::new().readiness_path("/health"))
         .unwrap_err();

@@ -1,8 +1,8 @@
 //! Production behaviour through a real listening server: result reuse against probe
 //! storms, details policy, the IETF format, hostile input, and status-transition logging.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -61,10 +61,18 @@ async fn concurrent_requests_share_one_run_in_flight() {
         let response = request.await.unwrap();
         assert_eq!(response.status, 200);
         // Without a TTL, results are never served again, so no age is shown.
-        assert!(response.json()["checks"]["database"].get("age_ms").is_none());
+        assert!(
+            response.json()["checks"]["database"]
+                .get("age_ms")
+                .is_none()
+        );
     }
     assert_eq!(counter.peak_in_flight.load(Ordering::SeqCst), 1);
-    assert!(counter.runs() < 40, "{} runs for 40 concurrent requests", counter.runs());
+    assert!(
+        counter.runs() < 40,
+        "{} runs for 40 concurrent requests",
+        counter.runs()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -195,11 +203,17 @@ async fn token_policy_shows_details_only_to_the_bearer() {
     let anonymous = server.get("/health/ready").await;
     assert_eq!(anonymous.body, r#"{"status":"not_ready"}"#);
     let wrong = server
-        .get_with("/health/ready", &[("authorization", "Bearer probe-token-7f3b")])
+        .get_with(
+            "/health/ready",
+            &[("authorization", "Bearer probe-token-7f3b")],
+        )
         .await;
     assert_eq!(wrong.body, r#"{"status":"not_ready"}"#);
     let bearer = server
-        .get_with("/health/ready", &[("authorization", "Bearer probe-token-7f3a")])
+        .get_with(
+            "/health/ready",
+            &[("authorization", "Bearer probe-token-7f3a")],
+        )
         .await;
     assert_eq!(bearer.status, 503);
     assert_eq!(bearer.json()["checks"]["database"]["error"], "refused");
@@ -218,7 +232,10 @@ async fn health_json_renders_the_ietf_format() {
         .get_with("/health/ready", &[("accept", "application/health+json")])
         .await;
     assert_eq!(response.status, 200);
-    assert_eq!(response.header("content-type"), Some("application/health+json"));
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/health+json")
+    );
     assert_eq!(response.header("cache-control"), Some("no-store"));
     let body = response.json();
     assert_eq!(body["status"], "warn");
@@ -234,16 +251,24 @@ async fn health_json_renders_the_ietf_format() {
     assert_eq!(search["output"], "index missing");
 
     // A plain request still gets the reference article's format.
-    let plain = server.get_with("/health/ready", &[("accept", "application/json")]).await;
+    let plain = server
+        .get_with("/health/ready", &[("accept", "application/json")])
+        .await;
     assert_eq!(plain.header("content-type"), Some("application/json"));
     assert_eq!(plain.json()["status"], "degraded");
 
     health.begin_shutdown();
     let response = server
-        .get_with("/health/ready", &[("accept", "text/html, application/health+json;q=0.9")])
+        .get_with(
+            "/health/ready",
+            &[("accept", "text/html, application/health+json;q=0.9")],
+        )
         .await;
     assert_eq!(response.status, 503);
-    assert_eq!(response.json(), json!({"status": "fail", "description": "shutting_down"}));
+    assert_eq!(
+        response.json(),
+        json!({"status": "fail", "description": "shutting_down"})
+    );
 }
 
 #[tokio::test]
@@ -257,7 +282,11 @@ async fn hostile_requests_get_json_errors() {
         .merge(health.router());
     let server = TestServer::start(router).await;
 
-    for (method, path) in [("POST", "/health"), ("DELETE", "/health/ready"), ("PUT", "/health/started/database")] {
+    for (method, path) in [
+        ("POST", "/health"),
+        ("DELETE", "/health/ready"),
+        ("PUT", "/health/started/database"),
+    ] {
         let response = server.request(method, path).await;
         assert_eq!(response.status, 405, "{method} {path}");
         assert_eq!(response.header("allow"), Some("GET, HEAD"));
@@ -268,14 +297,22 @@ async fn hostile_requests_get_json_errors() {
 
     let response = server.get("/health/nope/deeper").await;
     assert_eq!(response.status, 404);
-    assert_eq!(response.json()["error"], "no health endpoint at `/health/nope/deeper`");
+    assert_eq!(
+        response.json()["error"],
+        "no health endpoint at `/health/nope/deeper`"
+    );
     let response = server.get("/health/ready/database/extra").await;
     assert_eq!(response.status, 404);
     assert!(response.json()["error"].is_string());
     // The app's own routes are untouched.
     assert_eq!(server.get("/").await.body, "app");
 
-    for query in ["exclude=", "exclude=%ZZ", "exclude=,", "exclude=database,%00"] {
+    for query in [
+        "exclude=",
+        "exclude=%ZZ",
+        "exclude=,",
+        "exclude=database,%00",
+    ] {
         let response = server.get(&format!("/health/ready?{query}")).await;
         assert_eq!(response.status, 400, "{query}");
         assert_eq!(response.header("cache-control"), Some("no-store"));
@@ -284,7 +321,10 @@ async fn hostile_requests_get_json_errors() {
     let long = "x".repeat(10_000);
     let response = server.get(&format!("/health/ready?exclude={long}")).await;
     assert_eq!(response.status, 400);
-    assert!(response.body.len() < 1024, "the error echoes the whole input");
+    assert!(
+        response.body.len() < 1024,
+        "the error echoes the whole input"
+    );
     // Unrelated parameters are ignored, as the kubelet never sends any.
     assert_eq!(server.get("/health/ready?verbose=1").await.status, 200);
     assert_eq!(server.request("HEAD", "/health/ready").await.status, 200);
@@ -293,15 +333,24 @@ async fn hostile_requests_get_json_errors() {
 #[tokio::test]
 async fn an_enormous_error_is_capped() {
     let health = builder()
-        .check(Check::new("chatty", || async { Err::<(), _>("e".repeat(1_000_000)) }))
+        .check(Check::new("chatty", || async {
+            Err::<(), _>("e".repeat(1_000_000))
+        }))
         .build()
         .unwrap();
     let server = TestServer::start(health.router()).await;
 
     let response = server.get("/health/ready").await;
     assert_eq!(response.status, 503);
-    let error = response.json()["checks"]["chatty"]["error"].as_str().unwrap().to_owned();
-    assert!(error.len() <= MAX_ERROR_LEN + '…'.len_utf8(), "{} bytes", error.len());
+    let error = response.json()["checks"]["chatty"]["error"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        error.len() <= MAX_ERROR_LEN + '…'.len_utf8(),
+        "{} bytes",
+        error.len()
+    );
     assert!(error.ends_with('…'));
     assert!(response.body.len() < 2 * MAX_ERROR_LEN);
 }

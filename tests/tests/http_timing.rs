@@ -119,5 +119,9 @@ async fn a_timed_out_run_is_stopped_not_left_running() {
     let (status, _) = get(&router, "/health/ready").await;
     assert_eq!(status, 503);
     tokio::time::sleep(Duration::from_secs(20)).await;
-    assert_eq!(finished.load(Ordering::SeqCst), 0, "the timed-out run went on");
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        0,
+        "the timed-out run went on"
+    );
 }

@@ -71,7 +71,12 @@ async fn a_stalled_runtime_fails_liveness() {
 
     tokio::time::sleep(Duration::from_millis(150)).await;
     let response = server.get("/health").await;
-    assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
+    assert_eq!(
+        response.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
 
     stall_tx.send(Duration::from_millis(1500)).unwrap();
     tokio::time::sleep(Duration::from_millis(700)).await;
@@ -81,7 +86,10 @@ async fn a_stalled_runtime_fails_liveness() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(error.starts_with("tokio runtime stalled: scheduling lag "), "{error}");
+    assert!(
+        error.starts_with("tokio runtime stalled: scheduling lag "),
+        "{error}"
+    );
 
     // Once the runtime runs again, the lag of the next tick clears.
     tokio::time::sleep(Duration::from_millis(1300)).await;

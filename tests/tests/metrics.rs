@@ -36,27 +36,45 @@ async fn checks_publish_status_latency_and_runs() {
         server.get("/health/ready").await;
     }
     let scrape = prometheus.render();
-    assert_eq!(sample(&scrape, r#"health_check_status{check="database"}"#), Some(1.0));
     assert_eq!(
-        sample(&scrape, r#"health_check_runs_total{check="database",status="healthy"}"#),
+        sample(&scrape, r#"health_check_status{check="database"}"#),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(
+            &scrape,
+            r#"health_check_runs_total{check="database",status="healthy"}"#
+        ),
         Some(3.0)
     );
     // Served from the cache twice: one run against the dependency, one count.
     assert_eq!(
-        sample(&scrape, r#"health_check_runs_total{check="cached",status="healthy"}"#),
+        sample(
+            &scrape,
+            r#"health_check_runs_total{check="cached",status="healthy"}"#
+        ),
         Some(1.0)
     );
     assert_eq!(
-        sample(&scrape, r#"health_check_duration_seconds_count{check="database"}"#),
+        sample(
+            &scrape,
+            r#"health_check_duration_seconds_count{check="database"}"#
+        ),
         Some(3.0)
     );
 
     up.store(false, Ordering::SeqCst);
     server.get("/health/ready").await;
     let scrape = prometheus.render();
-    assert_eq!(sample(&scrape, r#"health_check_status{check="database"}"#), Some(0.0));
     assert_eq!(
-        sample(&scrape, r#"health_check_runs_total{check="database",status="unhealthy"}"#),
+        sample(&scrape, r#"health_check_status{check="database"}"#),
+        Some(0.0)
+    );
+    assert_eq!(
+        sample(
+            &scrape,
+            r#"health_check_runs_total{check="database",status="unhealthy"}"#
+        ),
         Some(1.0)
     );
 }

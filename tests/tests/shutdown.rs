@@ -14,7 +14,11 @@ use tokio::process::{Child, Command};
 
 const DRAIN: Duration = Duration::from_millis(1000);
 
-async fn start_service() -> (Child, SocketAddr, tokio::io::Lines<BufReader<tokio::process::ChildStdout>>) {
+async fn start_service() -> (
+    Child,
+    SocketAddr,
+    tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_drain_service"))
         .env("DRAIN_MS", DRAIN.as_millis().to_string())
         .stdout(Stdio::piped())
@@ -47,7 +51,9 @@ fn sigterm(child: &Child) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_fails_no_request_but_readiness() {
     let (mut child, addr, mut lines) = start_service().await;
-    let ready = try_request(addr, "GET", "/health/ready", &[]).await.unwrap();
+    let ready = try_request(addr, "GET", "/health/ready", &[])
+        .await
+        .unwrap();
     assert_eq!(ready.status, 200);
 
     // Like a load balancer: send work until readiness says the instance is going away.
@@ -102,7 +108,10 @@ async fn sigterm_under_load_fails_no_request_but_readiness() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let flipped_after = flipped_after.expect("readiness never reported shutting_down");
-    assert!(flipped_after < DRAIN, "readiness flipped only after {flipped_after:?}");
+    assert!(
+        flipped_after < DRAIN,
+        "readiness flipped only after {flipped_after:?}"
+    );
     assert!(!liveness_during_drain.is_empty());
     assert!(liveness_during_drain.iter().all(|status| *status == 200));
 
@@ -113,7 +122,10 @@ async fn sigterm_under_load_fails_no_request_but_readiness() {
     let long = long.await.unwrap().expect("the in-flight request was cut");
     assert_eq!(long.status, 200);
     assert_eq!(long.body, "done");
-    assert!(completed.load(Ordering::SeqCst) > completed_before, "no work during the drain");
+    assert!(
+        completed.load(Ordering::SeqCst) > completed_before,
+        "no work during the drain"
+    );
 
     let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
         .await

@@ -14,7 +14,10 @@ struct Events(Arc<Mutex<Vec<String>>>);
 
 impl std::io::Write for Events {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().push(String::from_utf8_lossy(bytes).into_owned());
+        self.0
+            .lock()
+            .unwrap()
+            .push(String::from_utf8_lossy(bytes).into_owned());
         Ok(bytes.len())
     }
 
@@ -40,7 +43,13 @@ async fn a_status_transition_is_logged_once_not_on_every_probe() {
         .without_registered()
         .check(Check::new("database", move || {
             let up = flag.load(Ordering::SeqCst);
-            async move { if up { Ok(()) } else { Err("connection refused") } }
+            async move {
+                if up {
+                    Ok(())
+                } else {
+                    Err("connection refused")
+                }
+            }
         }))
         .build()
         .unwrap();

@@ -36,7 +36,9 @@ async fn main() {
         )
         .merge(health.router());
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     println!("listening on {}", listener.local_addr().expect("address"));
     axum::serve(listener, app)
         .with_graceful_shutdown(health.shutdown_signal())
