@@ -32,7 +32,19 @@ enum Runner {
 /// A health check registered by `#[health_check]`, gathered at link time.
 ///
 /// Users do not build this type; the attribute does. It is public so that a
-/// `health_routes!(checks = [...])` list can name checks by their function.
+/// `health_routes!(checks = [...])` list can name checks by their function, and so that
+/// [`RouteOptions::only`](crate::RouteOptions::only) can take them without macros.
+///
+/// ```
+/// use health_runtime::{RegisteredCheck, health_check};
+///
+/// #[health_check(name = "static_example", timeout_ms = 250)]
+/// async fn static_example() {}
+///
+/// let descriptor = <static_example as RegisteredCheck>::descriptor();
+/// assert_eq!(descriptor.name, "static_example");
+/// assert_eq!(descriptor.timeout_ms, 250);
+/// ```
 #[derive(Debug)]
 pub struct StaticCheck {
     #[doc(hidden)]
@@ -284,6 +296,14 @@ impl fmt::Debug for Check {
 
 /// The rule for check names and tags: 1–63 characters of `[a-z0-9_.-]`, starting with a
 /// letter or digit. Returns why a string breaks it.
+///
+/// ```
+/// use health_runtime::validate_name;
+///
+/// assert!(validate_name("redis-cache.v2").is_ok());
+/// assert!(validate_name("Redis").is_err());
+/// assert!(validate_name("_private").is_err());
+/// ```
 pub fn validate_name(name: &str) -> Result<(), &'static str> {
     if name.is_empty() {
         return Err("it is empty");

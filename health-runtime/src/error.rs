@@ -6,6 +6,17 @@ use std::time::Duration;
 /// A mistake in the configuration of checks or routes that could not be caught at compile
 /// time (checks built with the builder, or two `#[health_check]`s of the same name in
 /// different modules).
+///
+/// ```
+/// use health_runtime::{Check, ConfigError, Health};
+///
+/// let error = Health::builder()
+///     .check(Check::new("Redis", || async {}))
+///     .build()
+///     .unwrap_err();
+/// assert!(matches!(error, ConfigError::InvalidName { .. }));
+/// assert!(error.to_string().starts_with("invalid health check name `Redis`"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {

@@ -6,7 +6,12 @@ use serde_json::{Map, Value, json};
 
 use crate::{CheckResult, CheckStatus, Report, ReportStatus};
 
-/// The media type of the IETF format.
+/// The media type of the IETF format: a request whose `Accept` names it gets the report
+/// as `{"status":"pass","checks":{"db:responseTime":[{...}]}}`.
+///
+/// ```
+/// assert_eq!(health_runtime::HEALTH_JSON, "application/health+json");
+/// ```
 pub const HEALTH_JSON: &str = "application/health+json";
 
 /// Renders `report` in the IETF format; `details` false keeps only the status.

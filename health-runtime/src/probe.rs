@@ -51,6 +51,16 @@ impl fmt::Display for Probe {
 }
 
 /// The error of parsing a [`Probe`] from a string.
+///
+/// ```
+/// use health_runtime::Probe;
+///
+/// let error = "ready".parse::<Probe>().unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "no such probe `ready`; the probes are `liveness`, `readiness` and `startup`"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownProbe(pub String);
 

@@ -14,7 +14,23 @@ use crate::CheckStatus;
 ///
 /// Serialises as `{"healthy":true,"latency_ms":3.2}` or
 /// `{"healthy":false,"latency_ms":1000.3,"error":"Timeout after 1000ms"}`, with
-/// `"degraded":true`, `"critical":false` and `"details":{...}` added when they apply.
+/// `"degraded":true`, `"critical":false`, `"age_ms"` and `"details":{...}` added when they
+/// apply.
+///
+/// ```
+/// use health_runtime::{Check, Resources, run_checks};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let checks = [Check::new("db", || async { Err::<(), _>("connection refused") })];
+/// let result = &run_checks(&checks, &Resources::default()).await[0];
+/// assert!(!result.is_healthy());
+/// assert_eq!(result.error(), Some("connection refused"));
+/// let json = serde_json::to_value(result).unwrap();
+/// assert_eq!(json["healthy"], false);
+/// assert_eq!(json["error"], "connection refused");
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckResult {
     pub(crate) name: Arc<str>,
@@ -111,6 +127,20 @@ fn round_ms(duration: Duration) -> f64 {
 }
 
 /// What a set of check results amounts to.
+///
+/// ```
+/// use health_runtime::{Check, Resources, Verdict, run_checks};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let checks = [
+///     Check::new("db", || async { true }),
+///     Check::new("search", || async { false }).critical(false),
+/// ];
+/// let results = run_checks(&checks, &Resources::default()).await;
+/// assert_eq!(Verdict::of(&results), Verdict::Degraded);
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     /// Every check is healthy.
@@ -136,6 +166,15 @@ impl Verdict {
 }
 
 /// The `status` of a probe response.
+///
+/// ```
+/// use axum::http::StatusCode;
+/// use health_runtime::ReportStatus;
+///
+/// assert_eq!(ReportStatus::Degraded.as_str(), "degraded");
+/// assert_eq!(ReportStatus::Degraded.http_status(), StatusCode::OK);
+/// assert_eq!(ReportStatus::ShuttingDown.http_status(), StatusCode::SERVICE_UNAVAILABLE);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportStatus {
     /// Liveness passed.

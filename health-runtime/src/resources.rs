@@ -97,6 +97,16 @@ fn downcast<T: Send + Sync + 'static>(slot: Slot) -> Arc<T> {
 /// reports all of them at once: `"PgPool, ConnectionManager not initialised"`.
 ///
 /// Used by the code `#[health_check]` generates and by [`Check::with_resource`](crate::Check::with_resource).
+///
+/// ```
+/// use health_runtime::{ResourceLookup, Resources};
+///
+/// struct PgPool;
+/// let resources = Resources::default();
+/// let mut lookup = ResourceLookup::new();
+/// assert!(lookup.require::<PgPool>(&resources, "PgPool").is_none());
+/// assert_eq!(lookup.not_initialised().message(), Some("PgPool not initialised"));
+/// ```
 #[derive(Debug, Default)]
 pub struct ResourceLookup {
     missing: Vec<Cow<'static, str>>,
