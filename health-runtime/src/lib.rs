@@ -44,6 +44,7 @@ mod check;
 #[cfg(feature = "deploy")]
 pub mod deploy;
 mod details;
+pub mod checks;
 mod error;
 mod health;
 mod http;
@@ -74,7 +75,7 @@ pub use ietf::HEALTH_JSON;
 pub use liveness::{Heartbeat, RuntimeWatchdog};
 pub use outcome::{CheckOutcome, CheckStatus, IntoCheckOutcome};
 pub use probe::{Probe, ProbeSet, UnknownProbe};
-pub use redact::MAX_ERROR_LEN;
+pub use redact::{MAX_ERROR_LEN, redact};
 pub use registry::RegisteredCheck;
 pub use report::{CheckResult, Report, ReportStatus, Verdict};
 pub use resources::{ResourceLookup, Resources};

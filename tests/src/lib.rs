@@ -4,3 +4,8 @@
 pub mod http;
 #[cfg(feature = "deploy")]
 pub mod manifests;
+pub mod fault_proxy;
+pub mod postgres_server;
+pub mod probe;
+pub mod process;
+pub mod redis_server;

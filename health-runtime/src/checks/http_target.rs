@@ -1,0 +1,228 @@
+//! What an HTTP check requests and which answers count as healthy.
+
+use std::fmt;
+use std::ops::RangeInclusive;
+
+use http::header::{HeaderMap, HeaderName, HeaderValue};
+use http::{StatusCode, Uri};
+
+use crate::CheckOutcome;
+
+/// The request of an HTTP check (`GET url` with headers) and the statuses that count as
+/// healthy (by default `200..=299`). Shared by the `hyper` and `reqwest` checks.
+///
+/// Header values are marked sensitive and never appear in an error; error messages name
+/// the URL without its query string or user info.
+///
+/// Mistakes (an invalid URL, header name or value) are reported when the check runs, as an
+/// unhealthy outcome naming the mistake but not the value, so that a target can be built
+/// in one expression.
+///
+/// ```
+/// use health_runtime::checks::HttpTarget;
+///
+/// let endpoint = "https://my-resource.openai.azure.com";
+/// let api_key = "not-a-real-key";
+/// let target = HttpTarget::get(format!(
+///     "{endpoint}/openai/deployments?api-version=2024-12-01-preview"
+/// ))
+/// .header("api-key", api_key)
+/// .accept(200..=299);
+/// assert_eq!(
+///     target.to_string(),
+///     "GET https://my-resource.openai.azure.com/openai/deployments"
+/// );
+/// assert!(target.accepts(200) && !target.accepts(401));
+/// ```
+#[derive(Clone)]
+pub struct HttpTarget {
+    uri: Result<Uri, String>,
+    headers: HeaderMap,
+    accepted: Vec<RangeInclusive<u16>>,
+    mistake: Option<String>,
+}
+
+impl HttpTarget {
+    /// `GET url`.
+    pub fn get(url: impl AsRef<str>) -> Self {
+        let uri = url
+            .as_ref()
+            .parse::<Uri>()
+            .map_err(|error| format!("invalid URL for the HTTP check: {error}"))
+            .and_then(|uri| match (uri.scheme(), uri.authority()) {
+                (Some(_), Some(_)) => Ok(uri),
+                _ => Err("invalid URL for the HTTP check: it needs a scheme and a host".to_owned()),
+            });
+        HttpTarget {
+            uri,
+            headers: HeaderMap::new(),
+            accepted: Vec::new(),
+            mistake: None,
+        }
+    }
+
+    /// Adds a request header (an `api-key`, an `Authorization`). Its value is marked
+    /// sensitive and never shown.
+    #[must_use]
+    pub fn header(mut self, name: &str, value: impl AsRef<str>) -> Self {
+        let name = match HeaderName::try_from(name) {
+            Ok(name) => name,
+            Err(_) => {
+                self.record(format!("invalid header name `{name}` for the HTTP check"));
+                return self;
+            }
+        };
+        match HeaderValue::try_from(value.as_ref()) {
+            Ok(mut value) => {
+                value.set_sensitive(true);
+                self.headers.append(name, value);
+            }
+            Err(_) => self.record(format!(
+                "invalid value for header `{name}` of the HTTP check (value not shown)"
+            )),
+        }
+        self
+    }
+
+    /// Accepts the statuses in `statuses` as healthy. The first call replaces the default
+    /// `200..=299`; later calls add to it.
+    #[must_use]
+    pub fn accept(mut self, statuses: RangeInclusive<u16>) -> Self {
+        self.accepted.push(statuses);
+        self
+    }
+
+    /// Accepts `status` as healthy, like [`HttpTarget::accept`] with a one-status range.
+    #[must_use]
+    pub fn accept_status(self, status: u16) -> Self {
+        self.accept(status..=status)
+    }
+
+    /// Whether `status` counts as healthy.
+    pub fn accepts(&self, status: u16) -> bool {
+        if self.accepted.is_empty() {
+            (200..=299).contains(&status)
+        } else {
+            self.accepted.iter().any(|range| range.contains(&status))
+        }
+    }
+
+    /// The request URL, or the unhealthy outcome describing why the target is invalid.
+    pub(crate) fn request_uri(&self) -> Result<&Uri, CheckOutcome> {
+        if let Some(mistake) = &self.mistake {
+            return Err(CheckOutcome::unhealthy(mistake.clone()));
+        }
+        self.uri
+            .as_ref()
+            .map_err(|mistake| CheckOutcome::unhealthy(mistake.clone()))
+    }
+
+    /// The request headers.
+    pub(crate) fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The outcome of an answer with `status`.
+    pub(crate) fn judge(&self, status: StatusCode) -> CheckOutcome {
+        if self.accepts(status.as_u16()) {
+            CheckOutcome::healthy().with_detail("status", status.as_u16())
+        } else {
+            CheckOutcome::unhealthy(format!(
+                "{self} answered HTTP {status}; accepted: {}",
+                self.accepted_text()
+            ))
+            .with_detail("status", status.as_u16())
+        }
+    }
+
+    fn accepted_text(&self) -> String {
+        if self.accepted.is_empty() {
+            return "200-299".to_owned();
+        }
+        let ranges: Vec<String> = self
+            .accepted
+            .iter()
+            .map(|range| {
+                if range.start() == range.end() {
+                    range.start().to_string()
+                } else {
+                    format!("{}-{}", range.start(), range.end())
+                }
+            })
+            .collect();
+        ranges.join(", ")
+    }
+
+    fn record(&mut self, mistake: String) {
+        self.mistake.get_or_insert(mistake);
+    }
+}
+
+/// `GET scheme://host:port/path`: no user info, no query string, no header.
+impl fmt::Display for HttpTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.uri {
+            Ok(uri) => {
+                let scheme = uri.scheme_str().unwrap_or("http");
+                let authority = uri.authority().map_or("", |a| a.as_str());
+                let host = authority.rsplit('@').next().unwrap_or(authority);
+                write!(f, "GET {scheme}://{host}{}", uri.path())
+            }
+            Err(_) => f.write_str("GET <invalid URL>"),
+        }
+    }
+}
+
+impl fmt::Debug for HttpTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header_names: Vec<&str> = self.headers.keys().map(HeaderName::as_str).collect();
+        f.debug_struct("HttpTarget")
+            .field("request", &self.to_string())
+            .field("headers", &header_names)
+            .field("accepted", &self.accepted_text())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_hides_credentials_and_query() {
+        let target = HttpTarget::get("http://user:pw@127.0.0.1:8080/v1/models?key=abc");
+        assert_eq!(target.to_string(), "GET http://127.0.0.1:8080/v1/models");
+    }
+
+    #[test]
+    fn mistakes_name_the_header_but_not_the_value() {
+        let target = HttpTarget::get("http://127.0.0.1/").header("api-key", "sk-abc\n");
+        let outcome = target.request_uri().unwrap_err();
+        let message = outcome.message().unwrap();
+        assert!(message.contains("api-key"), "{message}");
+        assert!(!message.contains("sk-abc"), "{message}");
+    }
+
+    #[test]
+    fn accepted_statuses() {
+        let default = HttpTarget::get("http://h/");
+        assert!(default.accepts(204) && !default.accepts(301));
+        let custom = HttpTarget::get("http://h/")
+            .accept_status(401)
+            .accept(200..=204);
+        assert!(custom.accepts(401) && custom.accepts(202) && !custom.accepts(205));
+        let outcome = custom.judge(StatusCode::NOT_FOUND);
+        assert_eq!(
+            outcome.message(),
+            Some("GET http://h/ answered HTTP 404 Not Found; accepted: 401, 200-204")
+        );
+    }
+
+    #[test]
+    fn invalid_urls_are_reported_when_run() {
+        let outcome = HttpTarget::get("not a url").request_uri().unwrap_err();
+        assert!(outcome.message().unwrap().starts_with("invalid URL"));
+        let outcome = HttpTarget::get("/relative").request_uri().unwrap_err();
+        assert!(outcome.message().unwrap().contains("scheme and a host"));
+    }
+}

@@ -1,0 +1,107 @@
+//! No response body carries a password, token or API key: checks whose errors quote
+//! connection strings, URLs and headers are served through a real listening server, in
+//! both the default and the `application/health+json` renderings, and every body is
+//! searched for the secrets.
+
+use health_runtime::{Check, Health, MAX_ERROR_LEN};
+use tests::http::TestServer;
+use tests::probe::{SECRET_API_KEY, SECRET_PASSWORD, SECRETS, probe};
+
+/// Checks that fail with messages quoting secrets the way drivers and careless code do.
+fn leaky_checks() -> Vec<(&'static str, String, &'static str)> {
+    vec![
+        (
+            "url",
+            format!("error connecting to postgres://app:{SECRET_PASSWORD}@db:5432/app"),
+            "postgres://app:***@db:5432/app",
+        ),
+        (
+            "libpq",
+            format!("invalid connection string host=db user=app password={SECRET_PASSWORD} port=x"),
+            "password=*** port=x",
+        ),
+        (
+            "libpq-quoted",
+            format!("config: host=db password='{SECRET_PASSWORD} x' dbname=app"),
+            "password='***' dbname=app",
+        ),
+        (
+            "redis-url",
+            format!("cannot open redis://:{SECRET_PASSWORD}@cache:6379/0"),
+            "redis://:***@cache:6379/0",
+        ),
+        (
+            "api-key-header",
+            format!("request failed; headers: api-key: {SECRET_API_KEY}, accept: */*"),
+            "api-key: ***,",
+        ),
+        (
+            "bearer",
+            format!("upstream rejected Authorization: Bearer {SECRET_API_KEY}"),
+            "Authorization: Bearer ***",
+        ),
+        (
+            "query",
+            format!("GET https://h/openai/models?api-version=1&key={SECRET_API_KEY}: 403"),
+            "&key=*** 403",
+        ),
+        (
+            "token",
+            format!("GET https://h/v1?token={SECRET_API_KEY}&x=1"),
+            "token=***&x=1",
+        ),
+        (
+            "long",
+            format!(
+                "{} password={SECRET_PASSWORD}",
+                "x".repeat(MAX_ERROR_LEN * 2)
+            ),
+            "xxx",
+        ),
+    ]
+}
+
+async fn service() -> TestServer {
+    let mut builder = Health::builder().without_registered();
+    for (name, message, _) in leaky_checks() {
+        builder = builder.check(Check::new(name, move || {
+            let message = message.clone();
+            async move { Err::<(), _>(message) }
+        }));
+    }
+    TestServer::start(builder.build().unwrap().router()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_redacted_in_reports() {
+    let app = service().await;
+    let probed = probe(&app, "/health/ready").await;
+    for (name, _, masked) in leaky_checks() {
+        let error = probed.assert_unhealthy(name, &[masked]);
+        assert!(
+            error.len() <= MAX_ERROR_LEN + '…'.len_utf8(),
+            "{name}: {} bytes",
+            error.len()
+        );
+    }
+    for (name, _, _) in leaky_checks() {
+        probe(&app, &format!("/health/ready/{name}")).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_redacted_in_health_json() {
+    let app = service().await;
+    let response = app
+        .get_with("/health/ready", &[("accept", "application/health+json")])
+        .await;
+    let body = String::from_utf8_lossy(&response.body);
+    assert_eq!(response.status, 503, "{body}");
+    assert!(body.contains("postgres://app:***@db:5432/app"), "{body}");
+    for secret in SECRETS {
+        assert!(
+            !body.contains(secret),
+            "health+json body leaks a secret: {body}"
+        );
+    }
+}
