@@ -11,7 +11,7 @@ pub(crate) struct Sp<T> {
     pub(crate) span: Span,
 }
 
-fn lit(expr: &Expr) -> Option<&Lit> {
+pub(crate) fn lit(expr: &Expr) -> Option<&Lit> {
     match expr {
         Expr::Lit(ExprLit { lit, .. }) => Some(lit),
         Expr::Group(group) => lit(&group.expr),
@@ -19,12 +19,12 @@ fn lit(expr: &Expr) -> Option<&Lit> {
     }
 }
 
-pub(crate) fn string(expr: &Expr, what: &str) -> syn::Result<Sp<String>> {
+pub(crate) fn string(expr: &Expr, example: &str) -> syn::Result<Sp<String>> {
     match lit(expr) {
         Some(Lit::Str(s)) => Ok(lit_str(s)),
         _ => Err(syn::Error::new(
             expr.span(),
-            format!("expected a string literal for {what}"),
+            format!("expected a string literal, like `{example}`"),
         )),
     }
 }
@@ -75,20 +75,28 @@ pub(crate) fn u64(expr: &Expr, example: &str) -> syn::Result<Sp<u64>> {
 }
 
 /// A string, or a bracketed list of strings (`"a"` or `["a", "b"]`).
-pub(crate) fn strings(expr: &Expr, allow_single: bool, what: &str) -> syn::Result<Vec<Sp<String>>> {
+pub(crate) fn strings(
+    expr: &Expr,
+    allow_single: bool,
+    example: &str,
+) -> syn::Result<Vec<Sp<String>>> {
     match expr {
-        Expr::Array(array) => array.elems.iter().map(|elem| string(elem, what)).collect(),
-        Expr::Group(group) => strings(&group.expr, allow_single, what),
+        Expr::Array(array) => array
+            .elems
+            .iter()
+            .map(|elem| string(elem, example))
+            .collect(),
+        Expr::Group(group) => strings(&group.expr, allow_single, example),
         _ if allow_single => match lit(expr) {
             Some(Lit::Str(s)) => Ok(vec![lit_str(s)]),
             _ => Err(syn::Error::new(
                 expr.span(),
-                format!("expected a string or a list of strings for {what}"),
+                format!("expected a string or a list of strings, like `{example}`"),
             )),
         },
         _ => Err(syn::Error::new(
             expr.span(),
-            format!("expected a list of strings for {what}, like `[\"a\", \"b\"]`"),
+            format!("expected a list of strings, like `{example}`"),
         )),
     }
 }

@@ -117,18 +117,19 @@ fn parse_options(cx: &mut Ctxt, options: &Punctuated<Opt, Token![,]>) -> Options
     for opt in options {
         let path = syn::Path::from(opt.key.clone());
         let errors = &mut errors;
-        let path_value = |what| lit::string(&opt.value, what);
-        match opt.key.to_string().as_str() {
+        let key = opt.key.to_string();
+        let example = example(&key).unwrap_or_default();
+        match key.as_str() {
             "liveness" => {
-                let value = path_value("the liveness path");
+                let value = lit::string(&opt.value, example);
                 set_keyed(&mut parsed.liveness, &path, value, errors, "option");
             }
             "readiness" => {
-                let value = path_value("the readiness path");
+                let value = lit::string(&opt.value, example);
                 set_keyed(&mut parsed.readiness, &path, value, errors, "option");
             }
             "startup" => {
-                let value = path_value("the startup path");
+                let value = lit::string(&opt.value, example);
                 set_keyed(&mut parsed.startup, &path, value, errors, "option");
             }
             "checks" => {
@@ -136,7 +137,7 @@ fn parse_options(cx: &mut Ctxt, options: &Punctuated<Opt, Token![,]>) -> Options
                 set_keyed(&mut parsed.checks, &path, value, errors, "option");
             }
             "tags" => {
-                let value = lit::strings(&opt.value, false, "`tags`");
+                let value = lit::strings(&opt.value, false, example);
                 set_keyed(&mut parsed.tags, &path, value, errors, "option");
             }
             key => errors.push(syn::Error::new(
@@ -285,9 +286,11 @@ fn expand_call(handle: Option<&Expr>, options: &Options) -> TokenStream {
         }
     }
     if let Some(checks) = &options.checks {
+        // A qualified path, so that a plain function listed by mistake reads "expected type,
+        // found function" and a type that is not a check gets `RegisteredCheck`'s message.
         let descriptors = checks.iter().map(|check| {
             quote_spanned! {check.span()=>
-                ::health_runtime::__private::descriptor::<#check>()
+                <#check as ::health_runtime::__private::RegisteredCheck>::descriptor()
             }
         });
         calls.extend(quote!(.only([#(#descriptors),*])));

@@ -3,7 +3,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::parse::Parser;
-use syn::{Expr, Token};
+use syn::{Expr, Lit, Token};
 
 use crate::ctxt::Ctxt;
 use crate::lit::{self, Sp};
@@ -60,17 +60,18 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Args {
         let path = &meta.path;
         let errors = &mut errors;
         match key.as_str() {
-            "name" => set(&mut args.name, path, lit::string(&value, "`name`"), errors),
-            "timeout_ms" => set(
-                &mut args.timeout_ms,
+            "name" => set(
+                &mut args.name,
                 path,
-                lit::u64(&value, example("timeout_ms")),
+                lit::string(&value, example("name")),
                 errors,
             ),
+            "timeout_ms" => set(&mut args.timeout_ms, path, timeout(&value), errors),
             "probe" => set(
                 &mut args.probes,
                 path,
-                lit::strings(&value, true, "`probe`").and_then(|probes| non_empty(probes, &value)),
+                lit::strings(&value, true, example("probe"))
+                    .and_then(|probes| non_empty(probes, &value)),
                 errors,
             ),
             "critical" => set(
@@ -82,7 +83,7 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Args {
             "tags" => set(
                 &mut args.tags,
                 path,
-                lit::strings(&value, false, "`tags`"),
+                lit::strings(&value, false, example("tags")),
                 errors,
             ),
             _ => errors.push(unknown_argument(path, &key)),
@@ -106,6 +107,27 @@ fn example(argument: &str) -> &'static str {
         "critical" => "critical = false",
         _ => "tags = [\"db\"]",
     }
+}
+
+/// `timeout_ms`, which also explains a unit written after the number (`2s`).
+fn timeout(value: &Expr) -> syn::Result<Sp<u64>> {
+    if let Some(Lit::Int(int)) = lit::lit(value) {
+        let factor = match int.suffix() {
+            "ms" => Some(1),
+            "s" | "sec" | "secs" => Some(1000),
+            _ => None,
+        };
+        if let (Some(factor), Ok(number)) = (factor, int.base10_parse::<u64>()) {
+            return Err(syn::Error::new(
+                int.span(),
+                format!(
+                    "`timeout_ms` is a plain number of milliseconds: write `timeout_ms = {}`",
+                    number.saturating_mul(factor)
+                ),
+            ));
+        }
+    }
+    lit::u64(value, example("timeout_ms"))
 }
 
 fn unknown_argument(path: &syn::Path, key: &str) -> syn::Error {
