@@ -3,6 +3,8 @@
 
 pub mod http;
 #[cfg(feature = "deploy")]
+pub mod kubelet;
+#[cfg(feature = "deploy")]
 pub mod manifests;
 pub mod fault_proxy;
 pub mod postgres_server;

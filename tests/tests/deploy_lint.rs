@@ -334,3 +334,42 @@ fn the_command_leaves_other_arguments_to_the_service() {
     assert_eq!(code, Some(0));
     assert!(out.contains("- type: Readiness"), "{out}");
 }
+
+/// A service binary's own `lint` subcommand (here `probe_target`, built on
+/// `run_command_from_env`) exits 1 on the article's manifest and 0 on its own probes.
+#[test]
+fn a_service_binary_lints_manifests_with_its_exit_code() {
+    let binary = env!("CARGO_BIN_EXE_probe_target");
+    let dir = std::env::temp_dir().join(format!("health-runtime-bin-lint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let article = dir.join("article.yaml");
+    std::fs::write(&article, ARTICLE_KUBERNETES).unwrap();
+    let output = std::process::Command::new(binary)
+        .arg("lint")
+        .arg(&article)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    // The service's readiness runs its 2 s Redis check; the article leaves 1 s.
+    assert!(
+        stdout.contains("check `redis` may take 2000 ms"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("the startup budget is 290 s"), "{stdout}");
+
+    let own = std::process::Command::new(binary)
+        .args(["probes", "kubernetes"])
+        .output()
+        .unwrap();
+    assert!(own.status.success());
+    let generated = dir.join("generated.yaml");
+    std::fs::write(&generated, &own.stdout).unwrap();
+    let output = std::process::Command::new(binary)
+        .arg("lint")
+        .arg(&generated)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
