@@ -8,11 +8,21 @@
 //! ```
 //!
 //! Listens on `127.0.0.1:8000`, or on `$PORT`.
+//!
+//! It also prints its own probe manifests, generated from its checks, and lints yours
+//! (`examples/deploy/` holds the output, kept in sync by this file's test):
+//!
+//! ```text
+//! cargo run -p examples --example quickstart -- probes kubernetes
+//! cargo run -p examples --example quickstart -- probes container-apps
+//! cargo run -p examples --example quickstart -- lint my-deployment.yaml
+//! ```
 
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::routing::get;
+use health_runtime::deploy::{DeployConfig, run_command_from_env};
 use health_runtime::{CheckOutcome, Health, health_check, health_routes};
 
 /// Stands in for a model that takes a while to load.
@@ -50,6 +60,9 @@ async fn main() {
         .drain_delay(Duration::from_secs(1))
         .build()
         .expect("valid health configuration");
+    if let Some(code) = run_command_from_env(&health.checks(), &deploy_config()) {
+        std::process::exit(code); // `probes ...` or `lint ...`: printed, not served
+    }
     let app = Router::new()
         .route("/", get(|| async { "hello from the quickstart\n" }))
         .merge(health_routes!(health));
@@ -75,4 +88,36 @@ async fn main() {
         .with_graceful_shutdown(health.shutdown_signal())
         .await
         .expect("server error");
+}
+
+/// What the probe manifests need beyond the checks: the model loads in about 2 s.
+fn deploy_config() -> DeployConfig {
+    DeployConfig::new().expected_startup(Duration::from_secs(10))
+}
+
+#[cfg(test)]
+mod tests {
+    use health_runtime::Health;
+    use health_runtime::deploy::{container_apps_probes, kubernetes_probes, lint};
+
+    use super::deploy_config;
+
+    const KUBERNETES: &str = include_str!("../deploy/quickstart.kubernetes.yaml");
+    const CONTAINER_APPS: &str = include_str!("../deploy/quickstart.container-apps.yaml");
+
+    #[test]
+    fn committed_manifests_match_the_checks() {
+        let checks = Health::new().checks();
+        let config = deploy_config();
+        let regenerate = "the checks changed: regenerate examples/deploy/ with \
+            `cargo run -p examples --example quickstart -- probes kubernetes \
+            > examples/deploy/quickstart.kubernetes.yaml` (and `probes container-apps`)";
+        let kubernetes = kubernetes_probes(&checks, &config).unwrap().to_yaml();
+        assert_eq!(kubernetes, KUBERNETES, "{regenerate}");
+        let container_apps = container_apps_probes(&checks, &config).unwrap().to_yaml();
+        assert_eq!(container_apps, CONTAINER_APPS, "{regenerate}");
+        for manifest in [KUBERNETES, CONTAINER_APPS] {
+            assert_eq!(lint(manifest, &checks, &config).unwrap(), []);
+        }
+    }
 }

@@ -297,3 +297,56 @@ fn the_validator_rejects_what_kubernetes_rejects() {
         .replace("timeoutSeconds", "timeoutSecs");
     assert!(kubernetes_validate(&deployment_with(&section)).is_err());
 }
+
+/// The manifests committed under `examples/deploy/` (each example's test keeps them in
+/// sync with its checks).
+fn committed_examples(suffix: &str) -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/deploy");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.to_string_lossy().ends_with(suffix))
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            (path.display().to_string(), text)
+        })
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no *{suffix} in {}", dir.display());
+    files
+}
+
+#[test]
+fn committed_kubernetes_examples_validate_strictly() {
+    for (path, section) in committed_examples(".kubernetes.yaml") {
+        if let Err(output) = kubernetes_validate(&deployment_with(&section)) {
+            panic!("{path}: kubernetes-validate --strict rejected it\n{output}");
+        }
+    }
+}
+
+#[test]
+fn committed_container_apps_examples_stay_within_their_ranges() {
+    for (path, yaml) in committed_examples(".container-apps.yaml") {
+        let containers = declared_probes(&yaml).unwrap();
+        assert_eq!(containers[0].platform, Platform::ContainerApps, "{path}");
+        for probe in &containers[0].probes {
+            assert!(
+                (1..=240).contains(&probe.timeout_seconds),
+                "{path}: {probe:?}"
+            );
+            assert!(
+                (1..=240).contains(&probe.period_seconds),
+                "{path}: {probe:?}"
+            );
+            assert!(
+                (1..=10).contains(&probe.failure_threshold),
+                "{path}: {probe:?}"
+            );
+            assert!(
+                (1..=10).contains(&probe.success_threshold),
+                "{path}: {probe:?}"
+            );
+        }
+    }
+}

@@ -95,7 +95,10 @@ pub fn slowest_check(checks: &[Check], probe: Probe) -> Option<SlowestCheck> {
     checks
         .iter()
         .filter(|check| check.probe_set().contains(probe))
-        .max_by_key(|check| check.timeout_duration())
+        // Ties go to the first name, so that generated manifests never depend on link order.
+        .max_by(|a, b| {
+            (a.timeout_duration().cmp(&b.timeout_duration())).then(b.name().cmp(a.name()))
+        })
         .map(|check| SlowestCheck {
             name: check.name().to_owned(),
             timeout: check.timeout_duration(),
