@@ -18,7 +18,7 @@
 //!
 //! // One line in a `#[health_check]`, over the manager provided with `health.provide`:
 //! #[health_check(name = "redis", timeout_ms = 1000)]
-//! async fn redis(conn: &ConnectionManager) -> CheckOutcome {
+//! async fn cache(conn: &ConnectionManager) -> CheckOutcome {
 //!     checks::redis::ping(&mut conn.clone()).await
 //! }
 //!
