@@ -15,9 +15,13 @@
 //!
 //! ```text
 //! COPY --from=build /app/target/release/health-probe /usr/local/bin/health-probe
-//! HEALTHCHECK --interval=10s --timeout=6s --start-period=60s --retries=3 \
-//!   CMD ["/usr/local/bin/health-probe", "http://127.0.0.1:8000/health/ready", "--timeout", "5s"]
+//! HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+//!   CMD ["/usr/local/bin/health-probe", "http://127.0.0.1:8000/health", "--timeout", "2s"]
 //! ```
+//!
+//! Docker's `--timeout` should exceed the probe's own, so that the probe reports why it
+//! failed. The binary links only the C library; build it for `x86_64-unknown-linux-musl`
+//! (or `aarch64-...`) to copy it into `distroless/static` or `scratch`.
 //!
 //! It speaks plain HTTP/1.1 over `std::net` with no dependency: a probe calls the
 //! container's own port, so it needs neither TLS nor an async runtime, and the binary stays
