@@ -255,18 +255,35 @@ fn validate(cx: &mut Ctxt, options: &Options) {
     }
 }
 
-fn path_problem(path: &str) -> Option<&'static str> {
-    if !path.starts_with('/') {
-        Some("a route path must start with `/`")
-    } else if path.contains(['{', '}', '*', '?', '#', ' ']) {
-        Some("a health route path is literal: no `{`, `}`, `*`, `?`, `#` or spaces")
+/// Why `path` cannot be a probe's route, with the path to write instead when it is clear.
+fn path_problem(path: &str) -> Option<String> {
+    let literal = !path.contains(['{', '}', '*', '?', '#', ' ']);
+    let fixed = format!(
+        "/{}",
+        path.split('/')
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("/")
+    );
+    let (problem, fix) = if !path.starts_with('/') {
+        ("a route path must start with `/`", literal)
+    } else if !literal {
+        (
+            "a health route path is literal: no `{`, `}`, `*`, `?`, `#` or spaces",
+            false,
+        )
     } else if path.len() > 1 && path.ends_with('/') {
-        Some("a route path must not end with `/`")
+        ("a route path must not end with `/`", true)
     } else if path.contains("//") {
-        Some("a route path must not contain an empty segment `//`")
+        ("a route path must not contain an empty segment `//`", true)
     } else {
-        None
-    }
+        return None;
+    };
+    Some(if fix && fixed != "/" {
+        format!("{problem}; write `{fixed}`")
+    } else {
+        problem.to_owned()
+    })
 }
 
 fn expand_call(handle: Option<&Expr>, options: &Options) -> TokenStream {
@@ -304,5 +321,26 @@ fn expand_call(handle: Option<&Expr>, options: &Options) -> TokenStream {
             #handle,
             ::health_runtime::__private::RouteOptions::new() #calls,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_problem;
+
+    #[test]
+    fn valid_paths() {
+        for path in ["/", "/health", "/health/ready", "/-/ready.v2"] {
+            assert_eq!(path_problem(path), None, "{path}");
+        }
+    }
+
+    #[test]
+    fn fixable_paths_say_what_to_write() {
+        let problem = |path| path_problem(path).unwrap();
+        assert!(problem("ready").ends_with("write `/ready`"));
+        assert!(problem("/ready/").ends_with("write `/ready`"));
+        assert!(problem("/health//ready").ends_with("write `/health/ready`"));
+        assert!(!problem("/health/{name}").contains("write"));
     }
 }

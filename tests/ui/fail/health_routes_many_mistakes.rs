@@ -7,7 +7,7 @@ fn main() {
         health,
         livenes = "/live",
         readiness = "ready",
-        startup = "/health/ready/",
+        startup = "/health/started/",
         tags = ["DB"],
     );
 }
