@@ -25,11 +25,6 @@ pub fn into_outcome<T: IntoCheckOutcome>(value: T) -> CheckOutcome {
     value.into_check_outcome()
 }
 
-/// The descriptor of a check named in `health_routes!(checks = [...])`.
-pub fn descriptor<C: RegisteredCheck>() -> &'static StaticCheck {
-    C::descriptor()
-}
-
 /// The router `health_routes!` expands to.
 #[track_caller]
 pub fn routes<S>(health: &Health, options: RouteOptions) -> axum::Router<S>

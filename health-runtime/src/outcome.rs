@@ -6,6 +6,12 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// The health of one dependency, as a check sees it.
+///
+/// ```
+/// use health_runtime::{CheckOutcome, CheckStatus};
+///
+/// assert_eq!(CheckOutcome::degraded("slow").status(), CheckStatus::Degraded);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStatus {
