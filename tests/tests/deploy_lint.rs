@@ -373,3 +373,65 @@ fn a_service_binary_lints_manifests_with_its_exit_code() {
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn reads_a_whole_container_app() {
+    let generated =
+        health_runtime::deploy::container_apps_probes(&article_checks(), &DeployConfig::new())
+            .unwrap()
+            .to_yaml();
+    let mut app = String::from(
+        "location: westeurope
+name: ai-service
+type: Microsoft.App/containerApps
+properties:
+  template:
+    containers:
+      - name: ai-service
+        image: registry.example/ai-service:1.0.0
+",
+    );
+    for line in generated.lines() {
+        app.push_str("        ");
+        app.push_str(line);
+        app.push('\n');
+    }
+    let containers = health_runtime::deploy::declared_probes(&app).unwrap();
+    assert_eq!(containers.len(), 1);
+    assert_eq!(containers[0].name, "ai-service");
+    assert_eq!(containers[0].probes.len(), 3);
+    assert_eq!(
+        lint(&app, &article_checks(), &DeployConfig::new()).unwrap(),
+        []
+    );
+    // The same container with the article's 30 failures and no timeouts.
+    let broken: String = app
+        .replace("failureThreshold: 4", "failureThreshold: 30")
+        .lines()
+        .filter(|line| line.trim() != "timeoutSeconds: 5")
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let findings = lint(&broken, &article_checks(), &DeployConfig::new()).unwrap();
+    assert!(
+        findings.iter().any(|f| matches!(
+            f.kind,
+            FindingKind::OutOfRange {
+                field: "failureThreshold",
+                value: 30,
+                ..
+            }
+        )),
+        "{findings:#?}\n{broken}"
+    );
+    assert!(
+        findings.iter().any(|f| f.probe == Some(Probe::Readiness)
+            && matches!(
+                f.kind,
+                FindingKind::TimeoutTooShort {
+                    explicit: false,
+                    ..
+                }
+            )),
+        "{findings:#?}"
+    );
+}

@@ -350,3 +350,16 @@ fn committed_container_apps_examples_stay_within_their_ranges() {
         }
     }
 }
+
+#[test]
+fn the_probes_a_service_prints_for_itself_validate_strictly() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_probe_target"))
+        .args(["probes", "kubernetes"])
+        .output()
+        .expect("run probe_target");
+    assert!(output.status.success(), "{output:?}");
+    let section = String::from_utf8(output.stdout).unwrap();
+    if let Err(output) = kubernetes_validate(&deployment_with(&section)) {
+        panic!("kubernetes-validate --strict rejected\n{section}\n{output}");
+    }
+}
