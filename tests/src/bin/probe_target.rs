@@ -74,8 +74,9 @@ fn env_ms(name: &str) -> Option<Duration> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let heartbeat = Heartbeat::new("worker", Duration::from_millis(500));
-    let watchdog = RuntimeWatchdog::start(Duration::from_millis(250));
+    // Limits far above any scheduling hiccup of a loaded test machine.
+    let heartbeat = Heartbeat::new("worker", Duration::from_secs(1));
+    let watchdog = RuntimeWatchdog::start(Duration::from_secs(1));
     let health = Health::builder()
         .check(heartbeat.check())
         .check(watchdog.check())
@@ -114,7 +115,7 @@ async fn main() {
             tokio::time::sleep(after).await;
             // Synchronous work on the only worker thread: the runtime barely runs.
             loop {
-                std::thread::sleep(Duration::from_millis(400));
+                std::thread::sleep(Duration::from_millis(1_500));
                 tokio::task::yield_now().await;
             }
         });
