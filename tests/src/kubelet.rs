@@ -175,6 +175,47 @@ impl Log {
     pub fn events(&self) -> impl Iterator<Item = &Event> {
         self.records.iter().map(|r| &r.event)
     }
+
+    /// When the first event matching `predicate` happened.
+    pub fn time_of(&self, predicate: impl Fn(&Event) -> bool) -> Option<Duration> {
+        self.records
+            .iter()
+            .find(|r| predicate(&r.event))
+            .map(|r| r.at)
+    }
+
+    /// One line for a scenario's output: restarts, and when startup, readiness and exits
+    /// happened.
+    pub fn summary(&self) -> String {
+        let at = |event: Event| {
+            self.time_of(|e| *e == event).map_or_else(
+                || "never".to_owned(),
+                |t| format!("{:.2}s", t.as_secs_f64()),
+            )
+        };
+        let kills: Vec<_> = self
+            .records
+            .iter()
+            .filter_map(|r| match r.event {
+                Event::Killed(probe) => Some(format!("{probe} at {:.2}s", r.at.as_secs_f64())),
+                _ => None,
+            })
+            .collect();
+        format!(
+            "{} probes; started {}; ready {}; unready {}; kills [{}]; exited {}",
+            self.events()
+                .filter(|e| matches!(e, Event::Probed(..)))
+                .count(),
+            at(Event::Started),
+            at(Event::Ready(true)),
+            at(Event::Ready(false)),
+            kills.join(", "),
+            self.time_of(|e| matches!(e, Event::Exited(_))).map_or_else(
+                || "never".to_owned(),
+                |t| format!("{:.2}s", t.as_secs_f64())
+            ),
+        )
+    }
 }
 
 impl std::fmt::Display for Log {

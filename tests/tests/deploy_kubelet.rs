@@ -52,6 +52,7 @@ async fn a_slow_model_load_survives_the_generated_probes() {
     pod.wait_for("ready once the model loaded", BOUND, Log::ever_ready)
         .await;
     let log = pod.stop().await;
+    println!("{}", log.summary());
     assert_eq!(log.kills(), [], "{log}");
     assert!(index_of(&log, &Event::Started) < index_of(&log, &Event::Ready(true)));
     // The load really outlasted many startup probes.
@@ -83,6 +84,7 @@ async fn the_article_probes_kill_a_slow_model_load_over_and_over() {
     pod.wait_for("two restarts", BOUND, |log| log.kills().len() >= 2)
         .await;
     let log = pod.stop().await;
+    println!("{}", log.summary());
     assert!(log.kills().iter().all(|p| *p == Probe::Startup), "{log}");
     assert!(!log.ever_started(), "{log}");
     assert!(!log.ever_ready(), "{log}");
@@ -108,6 +110,7 @@ async fn a_slow_but_healthy_dependency_keeps_the_article_pod_out_of_traffic() {
         })
         .await;
     let log = article.stop().await;
+    println!("{}", log.summary());
     assert!(!log.ever_ready(), "{log}");
     assert!(
         log.outcomes(Probe::Readiness)
@@ -123,6 +126,7 @@ async fn a_slow_but_healthy_dependency_keeps_the_article_pod_out_of_traffic() {
         .wait_for("ready through the slow dependency", BOUND, Log::ever_ready)
         .await;
     let log = generated.stop().await;
+    println!("{}", log.summary());
     assert_eq!(log.kills(), [], "{log}");
     assert!(
         !log.outcomes(Probe::Readiness).contains(&&Outcome::TimedOut),
@@ -153,6 +157,7 @@ async fn a_redis_outage_makes_the_pod_unready_and_never_restarts_it() {
         })
         .await;
     let log_final = pod.stop().await;
+    println!("{}", log_final.summary());
 
     assert_eq!(log_final.kills(), [], "{log_final}");
     assert!(
@@ -187,6 +192,7 @@ async fn a_stale_heartbeat_gets_the_pod_restarted() {
     pod.wait_for("a restart", BOUND, |log| !log.kills().is_empty())
         .await;
     let log = pod.stop().await;
+    println!("{}", log.summary());
     assert_eq!(log.kills()[0], Probe::Liveness, "{log}");
     let killed = index_of(&log, &Event::Killed(Probe::Liveness));
     assert!(index_of(&log, &Event::Ready(true)) < killed, "{log}");
@@ -215,6 +221,7 @@ async fn a_stalled_runtime_gets_the_pod_restarted() {
     pod.wait_for("a restart", BOUND, |log| !log.kills().is_empty())
         .await;
     let log = pod.stop().await;
+    println!("{}", log.summary());
     assert_eq!(log.kills()[0], Probe::Liveness, "{log}");
     let killed = index_of(&log, &Event::Killed(Probe::Liveness));
     assert!(index_of(&log, &Event::Ready(true)) < killed, "{log}");
@@ -244,6 +251,7 @@ async fn sigterm_takes_the_pod_out_of_readiness_before_it_exits() {
         .start();
     pod.wait_for("ready", BOUND, Log::ever_ready).await;
     let log = pod.terminate(Duration::from_secs(10)).await;
+    println!("{}", log.summary());
 
     let terminating = index_of(&log, &Event::Terminating);
     let unready = index_of(&log, &Event::Ready(false));
