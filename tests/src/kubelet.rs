@@ -17,9 +17,9 @@
 //! - a liveness or startup failure kills the container and starts a new one (here SIGKILL
 //!   and a new process), with every worker back to its initial result.
 //!
-//! Periods and initial delays are scaled ([`Kubelet::time_scale`]: one manifest second
-//! lasts that long) so that scenarios run in seconds; timeouts are not, since they bound
-//! real responses of the real service.
+//! Periods and initial delays are scaled (the `time_scale` of [`Kubelet::new`] is how long
+//! one manifest second lasts) so that scenarios run in seconds; timeouts are not, since they
+//! bound real responses of the real service.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
