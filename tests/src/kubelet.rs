@@ -246,6 +246,7 @@ struct Shared {
     started_at: Instant,
     container: u32,
     started: bool,
+    ready: bool,
     log: Log,
 }
 
@@ -315,6 +316,7 @@ impl Kubelet {
             started_at: Instant::now(),
             container: 0,
             started: false,
+            ready: false,
             log: Log::default(),
         }));
         let (control, controls) = mpsc::unbounded_channel();
@@ -373,6 +375,11 @@ impl Kubelet {
             let mut state = shared.lock().unwrap();
             state.container += 1;
             state.started = false;
+            if state.ready {
+                // A new container starts unready: readiness begins as failure again.
+                state.ready = false;
+                state.record(Event::Ready(false));
+            }
             drop(state);
             (child, workers) = self.start_container(&shared, &kills);
         }
@@ -538,7 +545,10 @@ async fn worker(
         }
         current = Some(success);
         match (spec.probe, success) {
-            (Probe::Readiness, ready) => state.record(Event::Ready(ready)),
+            (Probe::Readiness, ready) => {
+                state.ready = ready;
+                state.record(Event::Ready(ready));
+            }
             (Probe::Startup, true) => {
                 state.started = true;
                 state.record(Event::Started);
