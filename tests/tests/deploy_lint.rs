@@ -254,19 +254,53 @@ fn reads_every_container_of_every_document() {
         "apiVersion: v1\nkind: Service\nmetadata: {{name: ai-service}}\nspec:\n  ports: [{{port: 80}}]\n---\n{}",
         deployment_with(&generated).replace(
             "      containers:\n",
-            "      containers:\n        - name: sidecar\n          image: envoy\n          livenessProbe:\n            tcpSocket: {port: 9901}\n            successThreshold: 3\n",
+            "      containers:\n        - name: sidecar\n          image: envoy\n          livenessProbe:\n            httpGet: {path: /ready, port: 9901}\n",
         )
     );
-    let findings = lint(&manifest, &article_checks(), &DeployConfig::new()).unwrap();
-    // The generated container is clean; the sidecar's TCP probe still gets its threshold
-    // checked (and, having no startup probe next to the service's startup checks, flagged).
+    let containers = health_runtime::deploy::declared_probes(&manifest).unwrap();
+    let names: Vec<_> = containers.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["sidecar", "ai-service"]);
+    // The service's container is clean; the sidecar's probes are its own business.
     assert_eq!(
-        findings
-            .iter()
-            .map(|f| f.container.as_str())
-            .collect::<Vec<_>>(),
-        ["sidecar", "sidecar"],
-        "{findings:#?}"
+        lint(&manifest, &article_checks(), &DeployConfig::new()).unwrap(),
+        []
+    );
+    // Alone, the sidecar is linted all the same: its HTTP probe reaches no health handler.
+    let sidecar = "
+name: envoy
+livenessProbe:
+  httpGet: {path: /ready, port: 9901}
+  successThreshold: 3
+";
+    let findings = lint(sidecar, &article_checks(), &DeployConfig::new()).unwrap();
+    assert_eq!(
+        kinds(&findings),
+        [
+            (
+                Some(Probe::Liveness),
+                &FindingKind::SuccessThresholdNotOne { value: 3 }
+            ),
+            (
+                Some(Probe::Liveness),
+                &FindingKind::WrongPort {
+                    port: "9901".into(),
+                    expected: 8000
+                }
+            ),
+            (
+                Some(Probe::Liveness),
+                &FindingKind::NoHandler {
+                    path: "/ready".into()
+                }
+            ),
+            (
+                None,
+                &FindingKind::MissingStartupProbe {
+                    expected_startup: Duration::from_secs(30),
+                    liveness_budget: Duration::from_secs(20),
+                }
+            ),
+        ]
     );
 }
 

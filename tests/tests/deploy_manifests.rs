@@ -210,6 +210,15 @@ fn container_apps_rejects_settings_out_of_its_ranges() {
         ),
         "{error:?}"
     );
+    // An explicit zero delay is no delay, which Container Apps accepts.
+    let now = DeployConfig::new().initial_delay(Duration::ZERO);
+    let probes = container_apps_probes(&article_checks(), &now).unwrap();
+    assert!(
+        probes
+            .probes
+            .iter()
+            .all(|p| p.initial_delay_seconds.is_none())
+    );
     let never = DeployConfig::new().readiness_failure_threshold(0);
     assert!(kubernetes_probes(&article_checks(), &never).is_err());
 }

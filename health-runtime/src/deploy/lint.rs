@@ -347,7 +347,8 @@ fn declared(probe: Probe, value: &Value) -> DeclaredProbe {
 
 /// Lints the probes of the manifest `yaml` against `checks` (usually
 /// [`Health::checks`](crate::Health::checks)) and `config`: every contradiction found,
-/// empty when there is none.
+/// empty when there is none. Containers whose probes call neither the service's port nor
+/// its health paths (sidecars) are left alone, unless no container calls them.
 ///
 /// ```
 /// use std::time::Duration;
@@ -371,10 +372,36 @@ pub fn lint(
     config: &DeployConfig,
 ) -> Result<Vec<Finding>, LintError> {
     let containers = declared_probes(yaml)?;
-    Ok(containers
+    // Sidecars (a proxy, a log shipper) have probes of their own: only the containers that
+    // probe this service are linted, or every one when none visibly does.
+    let service: Vec<_> = containers
         .iter()
+        .filter(|container| probes_this_service(container, checks, config))
+        .collect();
+    let linted = if service.is_empty() {
+        containers.iter().collect()
+    } else {
+        service
+    };
+    Ok(linted
+        .into_iter()
         .flat_map(|container| lint_container(container, checks, config))
         .collect())
+}
+
+/// Whether an HTTP probe of `container` calls the service's port or one of its paths.
+fn probes_this_service(
+    container: &DeclaredContainer,
+    checks: &[Check],
+    config: &DeployConfig,
+) -> bool {
+    container.probes.iter().any(|probe| {
+        let Some(path) = &probe.path else {
+            return false;
+        };
+        let port = probe.port.as_deref().and_then(|p| p.parse::<u16>().ok());
+        port == Some(config.port) || !matches!(target(path, checks, config), Target::Nothing)
+    })
 }
 
 fn lint_container(

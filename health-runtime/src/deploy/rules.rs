@@ -185,7 +185,11 @@ pub fn plan(
     config: &DeployConfig,
     platform: Platform,
 ) -> Result<Vec<ProbePlan>, DeployError> {
-    let initial_delay = config.initial_delay.map(ceil_seconds_or_zero);
+    // No delay is the default on both platforms; Container Apps rejects an explicit 0.
+    let initial_delay = config
+        .initial_delay
+        .map(ceil_seconds_or_zero)
+        .filter(|delay| *delay > 0);
     Probe::ALL
         .into_iter()
         .map(|probe| {
