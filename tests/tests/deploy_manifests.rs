@@ -39,6 +39,14 @@ fn cases() -> Vec<(&'static str, Vec<Check>, DeployConfig)> {
                 .expected_startup(Duration::from_secs(900))
                 .initial_delay(Duration::from_secs(5)),
         ),
+        (
+            "paths set one by one",
+            article_checks(),
+            DeployConfig::new()
+                .liveness_path("/livez")
+                .readiness_path("/readyz")
+                .startup_path("/startupz"),
+        ),
         ("no checks", Vec::new(), DeployConfig::new()),
         (
             "sub-second checks, fast periods",

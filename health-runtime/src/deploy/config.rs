@@ -73,12 +73,34 @@ impl DeployConfig {
         self
     }
 
-    /// The paths of a router built with these [`RouteOptions`].
+    /// The paths of a router built with these [`RouteOptions`] (or set them one by one
+    /// with [`DeployConfig::readiness_path`] and its siblings).
     #[must_use]
     pub fn routes(mut self, routes: &RouteOptions) -> Self {
         self.liveness_path = routes.liveness.clone();
         self.readiness_path = routes.readiness.clone();
         self.startup_path = routes.startup.clone();
+        self
+    }
+
+    /// The liveness path, when `health_routes!(health, liveness = "...")` changed it.
+    #[must_use]
+    pub fn liveness_path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.liveness_path = path.into();
+        self
+    }
+
+    /// The readiness path, when `health_routes!(health, readiness = "...")` changed it.
+    #[must_use]
+    pub fn readiness_path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.readiness_path = path.into();
+        self
+    }
+
+    /// The startup path, when `health_routes!(health, startup = "...")` changed it.
+    #[must_use]
+    pub fn startup_path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.startup_path = path.into();
         self
     }
 
