@@ -6,7 +6,7 @@
 //! server closed are recycled by the pool, so the check recovers by itself after a
 //! restart.
 //!
-//! ```no_run
+//! ```no_run,standalone_crate
 //! use std::time::Duration;
 //! use deadpool_postgres::{Manager, Pool};
 //! use health_runtime::{CheckOutcome, Health, checks, health_check};

@@ -6,7 +6,7 @@
 //! dependencies use the [`reqwest`](super::reqwest) check with the application's own
 //! TLS-enabled client.
 //!
-//! ```no_run
+//! ```no_run,standalone_crate
 //! use std::sync::LazyLock;
 //! use std::time::Duration;
 //! use health_runtime::checks::{self, HttpTarget};

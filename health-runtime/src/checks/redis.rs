@@ -11,7 +11,7 @@
 //! - a [`Client`] gets a fresh multiplexed connection on every run ([`check_client`]),
 //!   for applications that open connections per use.
 //!
-//! ```no_run
+//! ```no_run,standalone_crate
 //! use std::time::Duration;
 //! use health_runtime::{CheckOutcome, Health, checks, health_check};
 //! use redis::aio::ConnectionManager;

@@ -2,7 +2,7 @@
 //! `reqwest`, with reqwest's default features off: the application enables the TLS
 //! backend it wants on its own `reqwest` dependency).
 //!
-//! ```no_run
+//! ```no_run,standalone_crate
 //! use std::time::Duration;
 //! use health_runtime::checks::{self, HttpTarget};
 //! use health_runtime::{CheckOutcome, Health, health_check};

@@ -6,7 +6,7 @@
 //! `Timeout after ...ms` while the server is unreachable; the pool replaces the
 //! connections the server closed, so the check recovers by itself after a restart.
 //!
-//! ```no_run
+//! ```no_run,standalone_crate
 //! use std::time::Duration;
 //! use health_runtime::{CheckOutcome, Health, checks, health_check};
 //! use sqlx::PgPool;

@@ -4,7 +4,7 @@
 //! for a dependency without a cheap request of its own (an SMTP relay, a broker) or as a
 //! first, cheaper signal next to a protocol-level check.
 //!
-//! ```no_run
+//! ```no_run,standalone_crate
 //! use std::time::Duration;
 //! use health_runtime::{Health, checks, health_check};
 //!

@@ -6,7 +6,7 @@
 //! ([`deadpool_postgres`](super::deadpool_postgres), [`sqlx`](super::sqlx)) or use
 //! [`check_connect`], which opens a fresh connection on every run.
 //!
-//! ```no_run
+//! ```no_run,standalone_crate
 //! use std::sync::Arc;
 //! use std::time::Duration;
 //! use health_runtime::{CheckOutcome, Health, checks, health_check};
