@@ -41,10 +41,10 @@
 #![warn(missing_docs)]
 
 mod check;
+pub mod checks;
 #[cfg(feature = "deploy")]
 pub mod deploy;
 mod details;
-pub mod checks;
 mod error;
 mod health;
 mod http;
