@@ -28,6 +28,8 @@ pub struct PostgresServer {
 impl PostgresServer {
     /// Creates a cluster whose superuser `postgres` has `password`, and starts it.
     pub fn start(password: &str) -> PostgresServer {
+        static SWEEP: std::sync::Once = std::sync::Once::new();
+        SWEEP.call_once(sweep_abandoned_clusters);
         let bin = bin_dir();
         let dir = TempDir::new("postgres");
         let as_root = unsafe { libc::geteuid() } == 0;
@@ -221,6 +223,42 @@ impl Drop for PostgresServer {
             signal(pid, libc::SIGKILL);
             signal(pid, libc::SIGCONT);
         }
+    }
+}
+
+/// Kills and removes the clusters of test processes that died without dropping them
+/// (killed by a timeout): their directory names carry the dead process's pid.
+fn sweep_abandoned_clusters() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(owner) = name
+            .strip_prefix("health-runtime-postgres-")
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if is_alive(owner) {
+            continue;
+        }
+        let pid_file = entry.path().join("data").join("postmaster.pid");
+        if let Some(postmaster) = std::fs::read_to_string(pid_file)
+            .ok()
+            .and_then(|text| text.lines().next()?.trim().parse::<i32>().ok())
+            // The pid may have been reused since: only a postmaster of this directory.
+            && std::fs::read(format!("/proc/{postmaster}/cmdline"))
+                .is_ok_and(|cmdline| {
+                    String::from_utf8_lossy(&cmdline).contains(&*entry.path().to_string_lossy())
+                })
+        {
+            for pid in process_tree(postmaster) {
+                signal(pid, libc::SIGKILL);
+            }
+        }
+        let _ = std::fs::remove_dir_all(entry.path());
     }
 }
 

@@ -313,3 +313,28 @@ async fn check_with_given_clients_and_pools() {
     }
     assert_eq!(probed.check("deadpool")["details"]["pool_size"], 1);
 }
+
+/// Waiting for a pooled connection is part of the run: with the pool's only connection
+/// held elsewhere, the check ends on its own timeout instead of waiting for the pool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadpool_waiting_for_a_connection_counts_toward_the_timeout() {
+    let pg = PostgresServer::start(SECRET_PASSWORD);
+    let manager = deadpool_postgres::Manager::new(config(pg.addr()), NoTls);
+    let pool = deadpool_postgres::Pool::builder(manager)
+        .max_size(1)
+        .build()
+        .unwrap();
+    let health = Health::builder()
+        .without_registered()
+        .check(checks::deadpool_postgres::check_with("postgres", pool.clone()).timeout(TIMEOUT))
+        .build()
+        .unwrap();
+    let app = TestServer::start(health.router()).await;
+    probe(&app, READY).await.assert_healthy("postgres");
+    let held = pool.get().await.unwrap();
+    let probed = probe(&app, READY).await;
+    probed.assert_within(TIMEOUT);
+    probed.assert_unhealthy("postgres", &["Timeout after 2000ms"]);
+    drop(held);
+    probe(&app, READY).await.assert_healthy("postgres");
+}
