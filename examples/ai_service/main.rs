@@ -73,3 +73,67 @@ fn health() -> Health {
         .build()
         .expect("valid health configuration")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::Router;
+    use health_runtime::health_routes;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::{config::Config, dependencies, health, model};
+
+    /// `GET path` over a fresh loopback connection; the whole response as text.
+    async fn get(addr: std::net::SocketAddr, path: &str) -> String {
+        let exchange = async {
+            let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let request =
+                format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let mut response = String::new();
+            stream.read_to_string(&mut response).await.unwrap();
+            response
+        };
+        tokio::time::timeout(Duration::from_secs(10), exchange)
+            .await
+            .expect("answered")
+    }
+
+    /// Without any variable the service starts, latches startup once the model is loaded,
+    /// and reports each unconfigured dependency as such.
+    #[tokio::test]
+    async fn starts_without_configuration() {
+        let health = health();
+        let app = Router::new().merge(health_routes!(health));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+        dependencies::connect(&health, &Config::default());
+        model::load_in_background(&health);
+        let starting = get(addr, "/health/started").await;
+        assert!(starting.starts_with("HTTP/1.1 503"), "{starting}");
+        assert!(
+            starting.contains("EmbeddingModel not initialised"),
+            "{starting}"
+        );
+
+        tokio::time::sleep(model::LOAD_TIME + Duration::from_millis(300)).await;
+        let started = get(addr, "/health/started").await;
+        assert!(started.starts_with("HTTP/1.1 200"), "{started}");
+        let ready = get(addr, "/health/ready").await;
+        assert!(ready.starts_with("HTTP/1.1 503"), "{ready}");
+        for message in [
+            "DATABASE_URL not configured",
+            "REDIS_URL not configured",
+            "AZURE_OPENAI_ENDPOINT / AZURE_OPENAI_API_KEY not configured",
+        ] {
+            assert!(ready.contains(message), "{message}: {ready}");
+        }
+        assert!(
+            ready.contains(r#""embedding_model":{"healthy":true"#),
+            "{ready}"
+        );
+    }
+}
