@@ -109,6 +109,9 @@ fn flags_liveness_on_the_readiness_path() {
 livenessProbe:
   httpGet: {path: /health/ready, port: 8000}
   timeoutSeconds: 5
+readinessProbe:
+  httpGet: {path: /health/ready, port: 8000}
+  timeoutSeconds: 5
 startupProbe:
   httpGet: {path: /health/started, port: 8000}
   timeoutSeconds: 2
@@ -291,6 +294,14 @@ livenessProbe:
                 Some(Probe::Liveness),
                 &FindingKind::NoHandler {
                     path: "/ready".into()
+                }
+            ),
+            (
+                None,
+                &FindingKind::MissingReadinessProbe {
+                    checks: ["postgres", "redis", "openai", "embedding_model"]
+                        .map(String::from)
+                        .to_vec(),
                 }
             ),
             (

@@ -93,6 +93,12 @@ pub enum FindingKind {
         /// The path.
         path: String,
     },
+    /// The service has readiness checks but no readiness probe: traffic keeps coming while
+    /// its dependencies are down.
+    MissingReadinessProbe {
+        /// The readiness checks nobody asks about.
+        checks: Vec<String>,
+    },
     /// A slow starter without a startup probe: liveness can restart it before it started.
     MissingStartupProbe {
         /// The declared expected startup.
@@ -172,6 +178,12 @@ impl fmt::Display for Finding {
                 f,
                 "readiness calls the liveness path `{path}`, which runs no dependency check, so \
                  the pod never leaves traffic; point it at the readiness path"
+            ),
+            FindingKind::MissingReadinessProbe { checks } => write!(
+                f,
+                "no readiness probe, so traffic keeps coming while readiness checks fail \
+                 ({}); add a readinessProbe on the readiness path",
+                checks.join(", ")
             ),
             FindingKind::MissingStartupProbe {
                 expected_startup,
@@ -420,6 +432,16 @@ fn lint_container(
     for declared in &container.probes {
         for kind in lint_probe(declared, container.platform, checks, config) {
             report(Some(declared.probe), kind);
+        }
+    }
+    if container.probe(Probe::Readiness).is_none() {
+        let checks: Vec<_> = checks
+            .iter()
+            .filter(|c| c.probe_set().contains(Probe::Readiness))
+            .map(|c| c.name().to_owned())
+            .collect();
+        if !checks.is_empty() {
+            report(None, FindingKind::MissingReadinessProbe { checks });
         }
     }
     let expected_startup = config.expected_startup;
