@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 use deadpool_postgres::Pool;
 
-use super::failed;
+use super::failure::failed;
 use crate::{Check, CheckOutcome};
 
 /// Takes a connection from `pool` and runs `SELECT 1` on it. The pool's size and idle

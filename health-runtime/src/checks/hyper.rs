@@ -42,7 +42,8 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use super::{HttpTarget, failed};
+use super::HttpTarget;
+use super::failure::failed;
 use crate::{Check, CheckOutcome};
 
 /// The plain-HTTP client the check uses.

@@ -38,7 +38,7 @@ use std::sync::Arc;
 use redis::Client;
 use redis::aio::{ConnectionLike, ConnectionManager, MultiplexedConnection};
 
-use super::failed;
+use super::failure::failed;
 use crate::{Check, CheckOutcome};
 
 /// Sends `PING` on `connection`; healthy when the answer is `PONG`.

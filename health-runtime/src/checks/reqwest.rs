@@ -30,7 +30,8 @@ use std::sync::Arc;
 
 use reqwest::Client;
 
-use super::{HttpTarget, failed};
+use super::HttpTarget;
+use super::failure::failed;
 use crate::{Check, CheckOutcome};
 
 /// Sends `GET` to `target` with its headers on `client`; healthy when the status is

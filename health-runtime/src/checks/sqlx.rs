@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 use sqlx::PgPool;
 
-use super::failed;
+use super::failure::failed;
 use crate::{Check, CheckOutcome};
 
 /// Runs `SELECT 1` on a connection of `pool`. The pool's size and idle connections are

@@ -38,7 +38,7 @@ use std::sync::Arc;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::{Client, Config, Socket};
 
-use super::failed;
+use super::failure::failed;
 use crate::{Check, CheckOutcome};
 
 /// Runs `SELECT 1` on `client`.
