@@ -1,5 +1,5 @@
 //! Built-in checks of common dependencies, each written with the same public API a user
-//! has ([`Check`](crate::Check), [`CheckOutcome`]) and each behind
+//! has ([`Check`](crate::Check), [`CheckOutcome`](crate::CheckOutcome)) and each behind
 //! the cargo feature named after the client crate it uses.
 //!
 //! | module | feature | what a run does |
@@ -15,7 +15,7 @@
 //! Every module offers the same three shapes:
 //!
 //! - an `async fn` that runs the check once and returns a
-//!   [`CheckOutcome`], the one line a `#[health_check]` body needs:
+//!   [`CheckOutcome`](crate::CheckOutcome), the one line a `#[health_check]` body needs:
 //!   `checks::redis::ping(&mut conn.clone()).await`;
 //! - `check(name)`, a [`Check`](crate::Check) over the resource provided with
 //!   [`Health::provide`](crate::Health::provide), reporting `"<Type> not initialised"`
