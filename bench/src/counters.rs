@@ -1,0 +1,68 @@
+//! Counters kept on the benchmark's side, inside each check: how many runs started and how
+//! many were in flight at once (the library needs no hook for this).
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Runs of one check: started, in flight now, and the most in flight at once.
+#[derive(Default)]
+pub struct Counter {
+    runs: AtomicU64,
+    in_flight: AtomicI64,
+    peak: AtomicI64,
+}
+
+/// Held for the duration of one run; dropping it (run finished, or cancelled by a
+/// timeout) ends the run.
+pub struct Running<'a>(&'a Counter);
+
+impl Counter {
+    pub fn enter(&self) -> Running<'_> {
+        self.runs.fetch_add(1, Ordering::Relaxed);
+        let now = self.in_flight.fetch_add(1, Ordering::AcqRel) + 1;
+        self.peak.fetch_max(now, Ordering::AcqRel);
+        Running(self)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+type Named = Vec<(String, Arc<Counter>)>;
+
+/// Every counter of the process, by name, served as text on `/stats`.
+#[derive(Clone, Default)]
+pub struct Counters(Arc<Mutex<Named>>);
+
+impl Counters {
+    /// The counter named `name`, created on first use.
+    pub fn get(&self, name: &str) -> Arc<Counter> {
+        let mut all = self.0.lock().expect("counters lock");
+        if let Some((_, counter)) = all.iter().find(|(n, _)| n == name) {
+            return Arc::clone(counter);
+        }
+        let counter = Arc::new(Counter::default());
+        all.push((name.to_owned(), Arc::clone(&counter)));
+        counter
+    }
+
+    /// One line per counter: `name runs in_flight peak`.
+    pub fn render(&self) -> String {
+        let all = self.0.lock().expect("counters lock");
+        let mut text = String::new();
+        for (name, counter) in all.iter() {
+            let _ = writeln!(
+                text,
+                "{name} {} {} {}",
+                counter.runs.load(Ordering::Relaxed),
+                counter.in_flight.load(Ordering::Relaxed),
+                counter.peak.load(Ordering::Relaxed)
+            );
+        }
+        text
+    }
+}
