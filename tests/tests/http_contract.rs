@@ -171,7 +171,7 @@ async fn a_degraded_outcome_degrades_the_report() {
 #[tokio::test]
 async fn a_hung_check_reports_its_timeout_instead_of_hanging() {
     let health = health([
-        Check::new("hung", || std::future::pending::<()>()).timeout(Duration::from_millis(200)),
+        Check::new("hung", std::future::pending::<()>).timeout(Duration::from_millis(200)),
         Check::new("fast", || async { true }),
     ]);
     let server = serve(&health).await;
