@@ -49,7 +49,7 @@ fn flags_the_article_kubernetes_timeouts() {
     assert_eq!(
         message,
         "container `ai-service`, readiness probe: timeoutSeconds is 1 (the default: none is \
-         set) but check `openai` may take 4000 ms; the kubelet gives up before the service \
+         set) but check `openai` may take 4000 ms; the probe gives up before the service \
          answers. Set timeoutSeconds to at least 5"
     );
 }

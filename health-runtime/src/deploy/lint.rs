@@ -39,7 +39,7 @@ pub struct DeclaredProbe {
 /// A container of a manifest and the probes it declares.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeclaredContainer {
-    /// The container's `name`, or `container` when it has none (a bare probe section).
+    /// The container's `name`, or `(unnamed)` when it has none (a bare probe section).
     pub name: String,
     /// Kubernetes (`livenessProbe`, ...) or Container Apps (`probes:`).
     pub platform: Platform,
@@ -160,7 +160,7 @@ impl fmt::Display for Finding {
             } => write!(
                 f,
                 "timeoutSeconds is {timeout_seconds}{} but check `{check}` may take {} ms; \
-                 the kubelet gives up before the service answers. Set timeoutSeconds to at \
+                 the probe gives up before the service answers. Set timeoutSeconds to at \
                  least {needed_seconds}",
                 if *explicit {
                     ""
@@ -281,7 +281,7 @@ fn collect(value: &Value, out: &mut Vec<DeclaredContainer>) {
             let name = map
                 .get("name")
                 .and_then(Value::as_str)
-                .unwrap_or("container")
+                .unwrap_or("(unnamed)")
                 .to_owned();
             let kubernetes: Vec<_> = KUBERNETES_KEYS
                 .iter()
