@@ -14,7 +14,8 @@
 //! | BASE+9 | the tiny upstream the HTTP checks `GET` |
 //!
 //! With `--memory` only the in-process endpoints are served (no backend), so that resident
-//! memory reflects them alone.
+//! memory reflects them alone, and `/stats` also counts the requests answered
+//! (`requests.lib`, `requests.base`).
 
 mod baseline;
 mod counters;
@@ -25,12 +26,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::Request;
+use axum::middleware::Next;
 use axum::routing::get;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::postgres::PgPoolOptions;
 
 use crate::baseline::{Clients, Frozen, InProcess, Real, RealCounters};
-use crate::counters::Counters;
+use crate::counters::{Counter, Counters};
 use crate::library::Reuse;
 
 /// Every check's timeout, on both sides; the frozen Redis check's is [`FROZEN_TIMEOUT`].
@@ -93,6 +96,17 @@ async fn listen(port: u16, app: Router) {
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
 }
 
+/// Counts the requests `router` answers (runs of the library's checks are shared by
+/// concurrent requests, so they do not count requests).
+fn counted(router: Router, counter: Arc<Counter>) -> Router {
+    router.layer(axum::middleware::from_fn(
+        move |request: Request, next: Next| {
+            counter.enter();
+            next.run(request)
+        },
+    ))
+}
+
 async fn redis_manager(url: &str) -> ConnectionManager {
     let client = redis::Client::open(url).expect("redis URL");
     // No response timeout of the client's own: the check's timeout is what bounds a run.
@@ -123,7 +137,11 @@ async fn serve(args: Args) {
         );
         let counter = counters.get(&format!("lib.in_process.{n}"));
         let health = library::in_process(&names, &counter, &up, TIMEOUT);
-        listen(args.port + offset, health.router()).await;
+        let mut router = health.router();
+        if args.memory {
+            router = counted(router, counters.get("requests.lib"));
+        }
+        listen(args.port + offset, router).await;
     }
 
     if !args.memory {
@@ -231,6 +249,9 @@ async fn serve(args: Args) {
             async move { text }
         }),
     );
+    if args.memory {
+        baseline = counted(baseline, counters.get("requests.base"));
+    }
     listen(args.port, baseline).await;
     println!("bench-server ready on 127.0.0.1:{}", args.port);
     std::future::pending::<()>().await;
