@@ -7,7 +7,13 @@
 //! curl -i localhost:8000/health/ready     # 503 "not_ready" until started, then 200 "ready"
 //! ```
 //!
-//! Listens on `127.0.0.1:8000`, or on `$PORT`.
+//! Listens on `127.0.0.1:8000`, or on `$PORT`. With `DATABASE_URL` and/or `REDIS_URL` set,
+//! it also checks that PostgreSQL (`SELECT 1`, 2000 ms) and Redis (`PING`, 1000 ms) answer:
+//!
+//! ```text
+//! DATABASE_URL=postgres://postgres@127.0.0.1/test REDIS_URL=redis://127.0.0.1:6379 \
+//!     cargo run -p examples --example quickstart
+//! ```
 //!
 //! It also prints its own probe manifests, generated from its checks, and lints yours
 //! (`examples/deploy/` holds the output, kept in sync by this file's test):
@@ -23,7 +29,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::routing::get;
 use health_runtime::deploy::{DeployConfig, run_command_from_env};
-use health_runtime::{CheckOutcome, Health, health_check, health_routes};
+use health_runtime::{CheckOutcome, Health, HealthBuilder, checks, health_check, health_routes};
 
 /// Stands in for a model that takes a while to load.
 struct EmbeddingModel {
@@ -56,10 +62,11 @@ async fn main() {
         )
         .init();
 
-    let health = Health::builder()
-        .drain_delay(Duration::from_secs(1))
-        .build()
-        .expect("valid health configuration");
+    let (builder, redis) = with_dependencies(Health::builder().drain_delay(Duration::from_secs(1)));
+    let health = builder.build().expect("valid health configuration");
+    if let Some(redis) = redis {
+        health.provide(redis);
+    }
     if let Some(code) = run_command_from_env(&health.checks(), &deploy_config()) {
         std::process::exit(code); // `probes ...` or `lint ...`: printed, not served
     }
@@ -88,6 +95,42 @@ async fn main() {
         .with_graceful_shutdown(health.shutdown_signal())
         .await
         .expect("server error");
+}
+
+/// The PostgreSQL and Redis checks, for the servers named by `DATABASE_URL` and `REDIS_URL`.
+/// Each run opens a fresh connection, so the checks recover as soon as a server does; the
+/// Redis client is returned to be provided as the check's resource.
+fn with_dependencies(mut builder: HealthBuilder) -> (HealthBuilder, Option<redis::Client>) {
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        match url.parse::<tokio_postgres::Config>() {
+            Ok(config) => {
+                let check = checks::tokio_postgres::check_connect(
+                    "postgres",
+                    config,
+                    tokio_postgres::NoTls,
+                );
+                builder = builder.check(check.timeout(Duration::from_millis(2000)));
+                tracing::info!("DATABASE_URL set: checking PostgreSQL");
+            }
+            Err(error) => {
+                tracing::warn!(%error, "DATABASE_URL is not a PostgreSQL URL; not checked")
+            }
+        }
+    }
+    let mut redis = None;
+    if let Ok(url) = std::env::var("REDIS_URL") {
+        match redis::Client::open(url.as_str()) {
+            Ok(client) => {
+                builder = builder.check(
+                    checks::redis::check_client("redis").timeout(Duration::from_millis(1000)),
+                );
+                redis = Some(client);
+                tracing::info!("REDIS_URL set: checking Redis");
+            }
+            Err(error) => tracing::warn!(%error, "REDIS_URL is not a Redis URL; not checked"),
+        }
+    }
+    (builder, redis)
 }
 
 /// What the probe manifests need beyond the checks: the model loads in about 2 s.
