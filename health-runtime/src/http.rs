@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::body::Bytes;
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
@@ -17,6 +18,8 @@ use crate::runner::{Slot, collect, refresh_in_background};
 use crate::{Check, CheckResult, Health, Probe, Report, ReportStatus};
 
 const STILL_INITIALISING: &str = "Service is still initialising";
+const ALIVE: &[u8] = br#"{"status":"alive"}"#;
+const STARTED: &[u8] = br#"{"status":"started"}"#;
 
 /// The shared state of one health router.
 pub(crate) struct Endpoints {
@@ -27,6 +30,8 @@ pub(crate) struct Endpoints {
     groups: Vec<Arc<[String]>>,
     /// Whether the background refresh task was started.
     refreshing: AtomicBool,
+    /// Whether liveness runs any check (by default it runs none).
+    has_liveness_checks: bool,
 }
 
 type Shared = Arc<Endpoints>;
@@ -41,6 +46,7 @@ enum Scope<'a> {
 impl Endpoints {
     pub(crate) fn new(health: Health, checks: Vec<Check>, options: &RouteOptions) -> Self {
         let started = !checks.iter().any(|c| c.runs_in(Probe::Startup));
+        let has_liveness_checks = checks.iter().any(|c| c.runs_in(Probe::Liveness));
         let slots: Arc<[Arc<Slot>]> = checks
             .into_iter()
             .map(|check| {
@@ -58,6 +64,7 @@ impl Endpoints {
                 .map(|(_, tags)| tags.clone())
                 .collect(),
             refreshing: AtomicBool::new(false),
+            has_liveness_checks,
         };
         if tokio::runtime::Handle::try_current().is_ok() {
             endpoints.ensure_background();
@@ -93,9 +100,9 @@ impl Endpoints {
             .route(&options.startup, probe_route(startup))
             .route(&startup_one, probe_route(startup_one_check));
         for (index, (path, _)) in options.groups.iter().enumerate() {
-            let group = move |State(endpoints): State<Shared>, query, headers| async move {
+            let group = move |State(endpoints): State<Shared>, request: Request| async move {
                 let tags = Arc::clone(&endpoints.groups[index]);
-                endpoints.serve(Scope::Tags(&tags), query, headers).await
+                endpoints.serve(Scope::Tags(&tags), request).await
             };
             router = router.route(path, probe_route(group));
         }
@@ -177,14 +184,22 @@ impl Endpoints {
         Report::new(status, results)
     }
 
-    async fn serve(
-        &self,
-        scope: Scope<'_>,
-        RawQuery(query): RawQuery,
-        headers: HeaderMap,
-    ) -> Response {
-        let view = View::of(&self.health, &headers);
-        let exclude = match self.exclusions(query.as_deref()) {
+    async fn serve(&self, scope: Scope<'_>, request: Request) -> Response {
+        let query = request.uri().query();
+        let view = View::of(&self.health, request.headers());
+        // A probe with nothing to run answers a constant: no report, no serialisation.
+        if query.is_none() && !view.ietf {
+            match scope {
+                Scope::Probe(Probe::Liveness) if !self.has_liveness_checks => {
+                    return constant_response(ALIVE);
+                }
+                Scope::Probe(Probe::Startup) if self.started.load(Ordering::Acquire) => {
+                    return constant_response(STARTED);
+                }
+                _ => {}
+            }
+        }
+        let exclude = match self.exclusions(query) {
             Ok(exclude) => exclude,
             Err(message) => return error_response(StatusCode::BAD_REQUEST, message),
         };
@@ -351,6 +366,21 @@ fn json_response(
         .into_response()
 }
 
+/// A constant JSON body, as the report of a probe with nothing to run would serialise.
+fn constant_response(body: &'static [u8]) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        Bytes::from_static(body),
+    )
+        .into_response()
+}
+
 fn error_response(status: StatusCode, message: String) -> Response {
     json_response(
         status,
@@ -385,30 +415,20 @@ async fn unknown_path(uri: Uri) -> Response {
     )
 }
 
-async fn liveness(
-    State(endpoints): State<Shared>,
-    query: RawQuery,
-    headers: HeaderMap,
-) -> Response {
+async fn liveness(State(endpoints): State<Shared>, request: Request) -> Response {
     endpoints
-        .serve(Scope::Probe(Probe::Liveness), query, headers)
+        .serve(Scope::Probe(Probe::Liveness), request)
         .await
 }
 
-async fn readiness(
-    State(endpoints): State<Shared>,
-    query: RawQuery,
-    headers: HeaderMap,
-) -> Response {
+async fn readiness(State(endpoints): State<Shared>, request: Request) -> Response {
     endpoints
-        .serve(Scope::Probe(Probe::Readiness), query, headers)
+        .serve(Scope::Probe(Probe::Readiness), request)
         .await
 }
 
-async fn startup(State(endpoints): State<Shared>, query: RawQuery, headers: HeaderMap) -> Response {
-    endpoints
-        .serve(Scope::Probe(Probe::Startup), query, headers)
-        .await
+async fn startup(State(endpoints): State<Shared>, request: Request) -> Response {
+    endpoints.serve(Scope::Probe(Probe::Startup), request).await
 }
 
 async fn readiness_one_check(

@@ -36,9 +36,10 @@ pub struct CheckResult {
     pub(crate) name: Arc<str>,
     pub(crate) status: CheckStatus,
     pub(crate) latency: Duration,
-    pub(crate) error: Option<String>,
+    pub(crate) error: Option<Arc<str>>,
     pub(crate) critical: bool,
-    pub(crate) details: Map<String, Value>,
+    /// Shared, so that serving a cached result does not copy it.
+    pub(crate) details: Arc<Map<String, Value>>,
     /// How old the result is when served; `None` when results are never reused.
     pub(crate) age: Option<Duration>,
     pub(crate) finished_at: SystemTime,
@@ -103,7 +104,7 @@ impl Serialize for CheckResult {
         map.serialize_entry("healthy", &self.is_healthy())?;
         map.serialize_entry("latency_ms", &self.latency_ms())?;
         if let Some(error) = &self.error {
-            map.serialize_entry("error", error)?;
+            map.serialize_entry("error", &**error)?;
         }
         if self.status == CheckStatus::Degraded {
             map.serialize_entry("degraded", &true)?;
@@ -115,7 +116,7 @@ impl Serialize for CheckResult {
             map.serialize_entry("age_ms", &round_ms(age))?;
         }
         if !self.details.is_empty() {
-            map.serialize_entry("details", &self.details)?;
+            map.serialize_entry("details", &*self.details)?;
         }
         map.end()
     }

@@ -5,6 +5,7 @@
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime};
 
 use futures_util::FutureExt;
@@ -64,13 +65,18 @@ impl Reuse {
 /// One check with its reuse policy, its last result and its run in flight, if any.
 pub(crate) struct Slot {
     check: Check,
+    /// The check's name, shared by every result instead of copied into each.
+    name: Arc<str>,
     reuse: Reuse,
     state: Mutex<SlotState>,
 }
 
 #[derive(Default)]
 struct SlotState {
+    /// The last result, kept only when results are reused.
     last: Option<Completed>,
+    /// The status of the last result, for logging transitions.
+    last_status: Option<CheckStatus>,
     in_flight: Option<InFlight>,
 }
 
@@ -95,6 +101,7 @@ pub(crate) enum Ticket {
 
 pub(crate) struct InFlightWait {
     in_flight: InFlight,
+    slot_name: Arc<str>,
     check: Check,
     reuses: bool,
 }
@@ -102,6 +109,7 @@ pub(crate) struct InFlightWait {
 impl Slot {
     pub(crate) fn new(check: Check, reuse: Reuse) -> Arc<Slot> {
         Arc::new(Slot {
+            name: Arc::from(check.name()),
             check,
             reuse,
             state: Mutex::new(SlotState::default()),
@@ -131,58 +139,70 @@ impl Slot {
                 return Ticket::Ready(result);
             }
         }
-        let in_flight = match &state.in_flight {
-            Some(in_flight) => in_flight.clone(),
-            None => {
-                let (done, waiting) = watch::channel(None);
-                let in_flight = InFlight {
-                    done: waiting,
-                    deadline: now + self.check.timeout_duration(),
-                };
-                state.in_flight = Some(in_flight.clone());
-                drop(state);
-                self.spawn_run(resources, done);
-                in_flight
-            }
+        if let Some(in_flight) = &state.in_flight {
+            return self.wait(in_flight.clone());
+        }
+        let (done, waiting) = watch::channel(None);
+        let in_flight = InFlight {
+            done: waiting,
+            deadline: now + self.check.timeout_duration(),
         };
+        state.in_flight = Some(in_flight.clone());
+        drop(state);
+
+        // Poll the new run once here: a check that is ready at once (a flag, in-memory
+        // state) costs no task, channel wake-up or timer, as in a hand-written handler.
+        // Only a run that has to wait is spawned, under its timeout.
+        let started = Instant::now();
+        let mut run = Box::pin(AssertUnwindSafe(self.check.start(resources)).catch_unwind());
+        let mut context = Context::from_waker(Waker::noop());
+        if let Poll::Ready(outcome) = run.as_mut().poll(&mut context) {
+            let result = self.finish(outcome, started.elapsed());
+            self.complete(result.clone(), &done);
+            return Ticket::Ready(result);
+        }
+        let timeout = self.check.timeout_duration();
+        let slot = Arc::clone(self);
+        tokio::spawn(async move {
+            let outcome = match tokio::time::timeout(timeout, run).await {
+                Ok(outcome) => outcome,
+                Err(_elapsed) => Ok(timed_out(&slot.check)),
+            };
+            let result = slot.finish(outcome, started.elapsed());
+            slot.complete(result, &done);
+        });
+        self.wait(in_flight)
+    }
+
+    fn wait(&self, in_flight: InFlight) -> Ticket {
         Ticket::Wait(InFlightWait {
             in_flight,
+            slot_name: Arc::clone(&self.name),
             check: self.check.clone(),
             reuses: self.reuse.reuses(),
         })
     }
 
-    fn spawn_run(
-        self: &Arc<Self>,
-        resources: &Resources,
-        done: watch::Sender<Option<CheckResult>>,
-    ) {
-        let future = AssertUnwindSafe(self.check.start(resources)).catch_unwind();
-        let timeout = self.check.timeout_duration();
-        let slot = Arc::clone(self);
-        tokio::spawn(async move {
-            let started = Instant::now();
-            let outcome = match tokio::time::timeout(timeout, future).await {
-                Ok(Ok(outcome)) => outcome,
-                Ok(Err(panic)) => panicked(&slot.check, panic.as_ref()),
-                Err(_elapsed) => timed_out(&slot.check),
-            };
-            let mut result = result_of(&slot.check, outcome, started.elapsed());
-            if slot.reuse.reuses() {
-                result.age = Some(Duration::ZERO);
-            }
-            slot.complete(result, &done);
-        });
+    /// The result of a run that ended with `outcome` (or a panic) after `latency`.
+    fn finish(&self, outcome: std::thread::Result<CheckOutcome>, latency: Duration) -> CheckResult {
+        let outcome = outcome.unwrap_or_else(|panic| panicked(&self.check, panic.as_ref()));
+        let mut result = result_of(&self.name, &self.check, outcome, latency);
+        if self.reuse.reuses() {
+            result.age = Some(Duration::ZERO);
+        }
+        result
     }
 
     fn complete(&self, result: CheckResult, done: &watch::Sender<Option<CheckResult>>) {
         let mut state = self.state();
-        let previous = state.last.as_ref().map(|last| last.result.status);
-        log_transition(&result, previous);
-        state.last = Some(Completed {
-            result: result.clone(),
-            finished: Instant::now(),
-        });
+        log_transition(&result, state.last_status);
+        state.last_status = Some(result.status);
+        if self.reuse.reuses() {
+            state.last = Some(Completed {
+                result: result.clone(),
+                finished: Instant::now(),
+            });
+        }
         state.in_flight = None;
         drop(state);
         #[cfg(feature = "metrics")]
@@ -200,12 +220,16 @@ impl Ticket {
             Ticket::Wait(wait) => wait,
         };
         let InFlight { mut done, deadline } = wait.in_flight;
+        if let Some(result) = done.borrow().as_ref() {
+            return result.clone();
+        }
         match tokio::time::timeout_at(deadline, done.wait_for(Option::is_some)).await {
             Ok(Ok(result)) => result.clone().expect("waited for a result"),
             // The run finished at the deadline or its task was lost: report the timeout.
             Ok(Err(_)) | Err(_) => {
                 let latency = wait.check.timeout_duration();
-                let mut result = result_of(&wait.check, timed_out(&wait.check), latency);
+                let outcome = timed_out(&wait.check);
+                let mut result = result_of(&wait.slot_name, &wait.check, outcome, latency);
                 if wait.reuses {
                     result.age = Some(Duration::ZERO);
                 }
@@ -275,15 +299,20 @@ fn status_name(status: CheckStatus) -> &'static str {
     }
 }
 
-fn result_of(check: &Check, outcome: CheckOutcome, latency: Duration) -> CheckResult {
+fn result_of(
+    name: &Arc<str>,
+    check: &Check,
+    outcome: CheckOutcome,
+    latency: Duration,
+) -> CheckResult {
     let (status, message, details) = outcome.into_parts();
     CheckResult {
-        name: Arc::from(check.name()),
+        name: Arc::clone(name),
         status,
         latency,
-        error: message.map(public_error),
+        error: message.map(|message| Arc::from(public_error(message))),
         critical: check.is_critical(),
-        details,
+        details: Arc::new(details),
         age: None,
         finished_at: SystemTime::now(),
     }
