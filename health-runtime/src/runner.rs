@@ -17,10 +17,12 @@ use crate::{Check, CheckOutcome, CheckResult, CheckStatus, Resources};
 
 /// Runs `checks` concurrently, once each, and returns their results in the same order.
 ///
-/// Each run is spawned as its own task bounded by its check's timeout, so the whole takes
-/// as long as the slowest check (never the sum), a hung dependency yields
-/// `Timeout after {timeout_ms}ms`, a panic yields `check panicked: ...`, and a run never
-/// outlives its timeout, even when the caller goes away.
+/// Each run is polled once in place and, unless it finished there, spawned as its own task
+/// bounded by its check's timeout, so the whole takes as long as the slowest check (never
+/// the sum), a hung dependency yields `Timeout after {timeout_ms}ms`, a panic yields
+/// `check panicked: ...`, and a run never outlives its timeout, even when the caller goes
+/// away. Like any async code, a check must not block its thread: wrap blocking calls in
+/// `tokio::task::spawn_blocking`, or the timeout cannot fire until the call returns.
 ///
 /// ```
 /// use health_runtime::{Check, CheckStatus, Resources, run_checks};
