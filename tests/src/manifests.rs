@@ -19,57 +19,13 @@ pub fn article_checks() -> Vec<Check> {
     ]
 }
 
-/// The reference article's Kubernetes probes, as published: no `timeoutSeconds`.
-pub const ARTICLE_KUBERNETES: &str = r#"# k8s/deployment.yaml (excerpt)
-containers:
-  - name: ai-service
-    image: myregistry.azurecr.io/ai-service:latest
-    ports:
-      - containerPort: 8000
-    startupProbe:
-      httpGet:
-        path: /health/started
-        port: 8000
-      failureThreshold: 30 # 30 x 10s = 5 minutes to start
-      periodSeconds: 10
-    livenessProbe:
-      httpGet:
-        path: /health
-        port: 8000
-      initialDelaySeconds: 0
-      periodSeconds: 10
-      failureThreshold: 3
-    readinessProbe:
-      httpGet:
-        path: /health/ready
-        port: 8000
-      periodSeconds: 15
-      failureThreshold: 2
-      successThreshold: 1
-"#;
+/// The reference article's Kubernetes probes, as published: no `timeoutSeconds`
+/// (`tests/fixtures/article-kubernetes.yaml`).
+pub const ARTICLE_KUBERNETES: &str = include_str!("../fixtures/article-kubernetes.yaml");
 
-/// The reference article's Azure Container Apps probes, as published.
-pub const ARTICLE_CONTAINER_APPS: &str = r#"# containerapp.yaml (excerpt)
-probes:
-  - type: startup
-    httpGet:
-      path: /health/started
-      port: 8000
-    failureThreshold: 30
-    periodSeconds: 10
-  - type: liveness
-    httpGet:
-      path: /health
-      port: 8000
-    periodSeconds: 10
-    failureThreshold: 3
-  - type: readiness
-    httpGet:
-      path: /health/ready
-      port: 8000
-    periodSeconds: 15
-    failureThreshold: 2
-"#;
+/// The reference article's Azure Container Apps probes, as published
+/// (`tests/fixtures/article-container-apps.yaml`).
+pub const ARTICLE_CONTAINER_APPS: &str = include_str!("../fixtures/article-container-apps.yaml");
 
 /// A whole `apps/v1` Deployment whose one container carries `probe_section` (the YAML
 /// printed by `kubernetes_probes(...).to_yaml()`).
