@@ -4,12 +4,13 @@
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime};
 
 use futures_util::FutureExt;
-use tokio::sync::watch;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::redact::public_error;
@@ -79,7 +80,19 @@ struct SlotState {
     last: Option<Completed>,
     /// The status of the last result, for logging transitions.
     last_status: Option<CheckStatus>,
-    in_flight: Option<InFlight>,
+    run: Run,
+}
+
+/// Whether the check is running, and how others can wait for that run.
+#[derive(Default)]
+enum Run {
+    #[default]
+    Idle,
+    /// Being polled for the first time by the request that started it: no one else is
+    /// waiting, so nothing to notify has been allocated.
+    Inline { started: Instant },
+    /// Running with others waiting on `done`, or spawned after its first poll.
+    Shared(Arc<RunDone>),
 }
 
 #[derive(Clone)]
@@ -88,24 +101,52 @@ struct Completed {
     finished: Instant,
 }
 
-/// A run every concurrent request for the check waits on, instead of starting its own.
-#[derive(Clone)]
-struct InFlight {
-    done: watch::Receiver<Option<CheckResult>>,
+/// The end of a run every concurrent request for the check waits on, instead of starting
+/// its own.
+pub(crate) struct RunDone {
+    result: OnceLock<CheckResult>,
+    notify: Notify,
     deadline: Instant,
+}
+
+impl RunDone {
+    fn new(deadline: Instant) -> Arc<RunDone> {
+        Arc::new(RunDone {
+            result: OnceLock::new(),
+            notify: Notify::new(),
+            deadline,
+        })
+    }
+
+    fn finish(&self, result: CheckResult) {
+        let _ = self.result.set(result);
+        self.notify.notify_waiters();
+    }
+
+    /// The result, or `None` when the deadline passed first.
+    async fn wait(&self) -> Option<CheckResult> {
+        let finished = async {
+            loop {
+                let notified = self.notify.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                if let Some(result) = self.result.get() {
+                    return result.clone();
+                }
+                notified.await;
+            }
+        };
+        if let Some(result) = self.result.get() {
+            return Some(result.clone());
+        }
+        tokio::time::timeout_at(self.deadline, finished).await.ok()
+    }
 }
 
 /// What a request gets for one check: a result at once, or a run to wait for.
 pub(crate) enum Ticket {
     Ready(CheckResult),
-    Wait(InFlightWait),
-}
-
-pub(crate) struct InFlightWait {
-    in_flight: InFlight,
-    slot_name: Arc<str>,
-    check: Check,
-    reuses: bool,
+    Wait(Arc<Slot>, Arc<RunDone>),
 }
 
 impl Slot {
@@ -141,28 +182,38 @@ impl Slot {
                 return Ticket::Ready(result);
             }
         }
-        if let Some(in_flight) = &state.in_flight {
-            return self.wait(in_flight.clone());
+        match &state.run {
+            Run::Shared(done) => return Ticket::Wait(Arc::clone(self), Arc::clone(done)),
+            Run::Inline { started } => {
+                let done = RunDone::new(*started + self.check.timeout_duration());
+                state.run = Run::Shared(Arc::clone(&done));
+                return Ticket::Wait(Arc::clone(self), done);
+            }
+            Run::Idle => state.run = Run::Inline { started: now },
         }
-        let (done, waiting) = watch::channel(None);
-        let in_flight = InFlight {
-            done: waiting,
-            deadline: now + self.check.timeout_duration(),
-        };
-        state.in_flight = Some(in_flight.clone());
         drop(state);
 
         // Poll the new run once here: a check that is ready at once (a flag, in-memory
-        // state) costs no task, channel wake-up or timer, as in a hand-written handler.
-        // Only a run that has to wait is spawned, under its timeout.
-        let started = Instant::now();
-        let mut run = Box::pin(AssertUnwindSafe(self.check.start(resources)).catch_unwind());
+        // state) costs no task, timer or wake-up, as in a hand-written handler. Only a
+        // run that has to wait is spawned, under its timeout.
+        let mut run = AssertUnwindSafe(self.check.start(resources)).catch_unwind();
         let mut context = Context::from_waker(Waker::noop());
-        if let Poll::Ready(outcome) = run.as_mut().poll(&mut context) {
-            let result = self.finish(outcome, started.elapsed());
-            self.complete(result.clone(), &done);
+        if let Poll::Ready(outcome) = Pin::new(&mut run).poll(&mut context) {
+            let result = self.finish(outcome, now.elapsed());
+            self.complete(result.clone());
             return Ticket::Ready(result);
         }
+        let done = {
+            let mut state = self.state();
+            match &state.run {
+                Run::Shared(done) => Arc::clone(done),
+                _ => {
+                    let done = RunDone::new(now + self.check.timeout_duration());
+                    state.run = Run::Shared(Arc::clone(&done));
+                    done
+                }
+            }
+        };
         let timeout = self.check.timeout_duration();
         let slot = Arc::clone(self);
         tokio::spawn(async move {
@@ -170,19 +221,10 @@ impl Slot {
                 Ok(outcome) => outcome,
                 Err(_elapsed) => Ok(timed_out(&slot.check)),
             };
-            let result = slot.finish(outcome, started.elapsed());
-            slot.complete(result, &done);
+            let result = slot.finish(outcome, now.elapsed());
+            slot.complete(result);
         });
-        self.wait(in_flight)
-    }
-
-    fn wait(&self, in_flight: InFlight) -> Ticket {
-        Ticket::Wait(InFlightWait {
-            in_flight,
-            slot_name: Arc::clone(&self.name),
-            check: self.check.clone(),
-            reuses: self.reuse.reuses(),
-        })
+        Ticket::Wait(Arc::clone(self), done)
     }
 
     /// The result of a run that ended with `outcome` (or a panic) after `latency`.
@@ -195,7 +237,8 @@ impl Slot {
         result
     }
 
-    fn complete(&self, result: CheckResult, done: &watch::Sender<Option<CheckResult>>) {
+    /// Records the result of the run and hands it to whoever waits for it.
+    fn complete(&self, result: CheckResult) {
         let mut state = self.state();
         log_transition(&result, state.last_status);
         state.last_status = Some(result.status);
@@ -205,11 +248,19 @@ impl Slot {
                 finished: Instant::now(),
             });
         }
-        state.in_flight = None;
+        let run = std::mem::take(&mut state.run);
         drop(state);
         #[cfg(feature = "metrics")]
         crate::metrics::record(&result);
-        done.send_replace(Some(result));
+        if let Run::Shared(done) = run {
+            done.finish(result);
+        }
+    }
+
+    /// The result reported when a run missed its deadline without finishing, as a run
+    /// that blocks its worker thread does.
+    fn timed_out_result(&self) -> CheckResult {
+        self.finish(Ok(timed_out(&self.check)), self.check.timeout_duration())
     }
 }
 
@@ -217,26 +268,12 @@ impl Ticket {
     /// The result, waiting for the run in flight at most until its deadline: a run that
     /// blocks its worker thread and so misses its own timer still cannot hang a request.
     pub(crate) async fn result(self) -> CheckResult {
-        let wait = match self {
-            Ticket::Ready(result) => return result,
-            Ticket::Wait(wait) => wait,
-        };
-        let InFlight { mut done, deadline } = wait.in_flight;
-        if let Some(result) = done.borrow().as_ref() {
-            return result.clone();
-        }
-        match tokio::time::timeout_at(deadline, done.wait_for(Option::is_some)).await {
-            Ok(Ok(result)) => result.clone().expect("waited for a result"),
-            // The run finished at the deadline or its task was lost: report the timeout.
-            Ok(Err(_)) | Err(_) => {
-                let latency = wait.check.timeout_duration();
-                let outcome = timed_out(&wait.check);
-                let mut result = result_of(&wait.slot_name, &wait.check, outcome, latency);
-                if wait.reuses {
-                    result.age = Some(Duration::ZERO);
-                }
-                result
-            }
+        match self {
+            Ticket::Ready(result) => result,
+            Ticket::Wait(slot, done) => match done.wait().await {
+                Some(result) => result,
+                None => slot.timed_out_result(),
+            },
         }
     }
 }
@@ -314,10 +351,20 @@ fn result_of(
         latency,
         error: message.map(|message| Arc::from(public_error(message))),
         critical: check.is_critical(),
-        details: Arc::new(details),
+        details: if details.is_empty() {
+            Arc::clone(no_details())
+        } else {
+            Arc::new(details)
+        },
         age: None,
         finished_at: SystemTime::now(),
     }
+}
+
+/// One shared empty details map, so that results without details allocate none.
+fn no_details() -> &'static Arc<serde_json::Map<String, serde_json::Value>> {
+    static EMPTY: OnceLock<Arc<serde_json::Map<String, serde_json::Value>>> = OnceLock::new();
+    EMPTY.get_or_init(Default::default)
 }
 
 fn timed_out(check: &Check) -> CheckOutcome {
