@@ -30,12 +30,18 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
+use health_runtime::deploy::{DeployConfig, run_command_from_env};
 use health_runtime::{Health, health_routes};
 
 use crate::config::Config;
 
 #[tokio::main]
 async fn main() {
+    // `ai_service probes kubernetes|container-apps` and `ai_service lint <file>`: the probes
+    // come from the checks (examples/deploy/ holds them, kept in sync by a test).
+    if let Some(code) = run_command_from_env(&health().checks(), &deploy_config()) {
+        std::process::exit(code);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -72,6 +78,15 @@ fn health() -> Health {
         .drain_delay(Duration::from_secs(5))
         .build()
         .expect("valid health configuration")
+}
+
+/// The article's periods and five-minute startup allowance; timeouts and thresholds follow
+/// from the checks.
+fn deploy_config() -> DeployConfig {
+    DeployConfig::new()
+        .expected_startup(Duration::from_secs(300))
+        .readiness_period(Duration::from_secs(15))
+        .readiness_failure_threshold(2)
 }
 
 #[cfg(test)]
@@ -134,6 +149,53 @@ mod tests {
         assert!(
             ready.contains(r#""embedding_model":{"healthy":true"#),
             "{ready}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod deploy_tests {
+    use health_runtime::Probe;
+    use health_runtime::deploy::{FindingKind, container_apps_probes, kubernetes_probes, lint};
+
+    use super::{deploy_config, health};
+
+    const KUBERNETES: &str = include_str!("../deploy/ai_service.kubernetes.yaml");
+    const CONTAINER_APPS: &str = include_str!("../deploy/ai_service.container-apps.yaml");
+    const ARTICLE: &str = include_str!("../../tests/fixtures/article-kubernetes.yaml");
+
+    #[test]
+    fn committed_manifests_match_the_checks() {
+        let (checks, config) = (health().checks(), deploy_config());
+        let regenerate = "the checks changed: regenerate examples/deploy/ with \
+            `cargo run -p examples --example ai_service --features ai-service -- probes \
+            kubernetes > examples/deploy/ai_service.kubernetes.yaml` (and `container-apps`)";
+        let kubernetes = kubernetes_probes(&checks, &config).unwrap().to_yaml();
+        assert_eq!(kubernetes, KUBERNETES, "{regenerate}");
+        let container_apps = container_apps_probes(&checks, &config).unwrap().to_yaml();
+        assert_eq!(container_apps, CONTAINER_APPS, "{regenerate}");
+        for manifest in [KUBERNETES, CONTAINER_APPS] {
+            assert_eq!(lint(manifest, &checks, &config).unwrap(), []);
+        }
+    }
+
+    #[test]
+    fn the_article_probes_time_out_before_its_checks() {
+        let findings = lint(ARTICLE, &health().checks(), &deploy_config()).unwrap();
+        let openai = findings.iter().find_map(|f| match &f.kind {
+            FindingKind::TimeoutTooShort {
+                timeout_seconds,
+                check,
+                needed_seconds,
+                ..
+            } if check == "openai" => Some((f.probe, *timeout_seconds, *needed_seconds)),
+            _ => None,
+        });
+        // OpenAI's 3 s check behind the kubelet's default 1 s: it needs 4 s.
+        assert_eq!(
+            openai,
+            Some((Some(Probe::Readiness), 1, 4)),
+            "{findings:#?}"
         );
     }
 }
