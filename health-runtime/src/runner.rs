@@ -200,7 +200,7 @@ impl Slot {
         let mut context = Context::from_waker(Waker::noop());
         if let Poll::Ready(outcome) = Pin::new(&mut run).poll(&mut context) {
             let result = self.finish(outcome, now.elapsed());
-            self.complete(result.clone());
+            self.complete(&result);
             return Ticket::Ready(result);
         }
         let done = {
@@ -222,7 +222,7 @@ impl Slot {
                 Err(_elapsed) => Ok(timed_out(&slot.check)),
             };
             let result = slot.finish(outcome, now.elapsed());
-            slot.complete(result);
+            slot.complete(&result);
         });
         Ticket::Wait(Arc::clone(self), done)
     }
@@ -237,10 +237,11 @@ impl Slot {
         result
     }
 
-    /// Records the result of the run and hands it to whoever waits for it.
-    fn complete(&self, result: CheckResult) {
+    /// Records the result of the run and hands it to whoever waits for it; copies it only
+    /// for whoever keeps it.
+    fn complete(&self, result: &CheckResult) {
         let mut state = self.state();
-        log_transition(&result, state.last_status);
+        log_transition(result, state.last_status);
         state.last_status = Some(result.status);
         if self.reuse.reuses() {
             state.last = Some(Completed {
@@ -251,9 +252,9 @@ impl Slot {
         let run = std::mem::take(&mut state.run);
         drop(state);
         #[cfg(feature = "metrics")]
-        crate::metrics::record(&result);
+        crate::metrics::record(result);
         if let Run::Shared(done) = run {
-            done.finish(result);
+            done.finish(result.clone());
         }
     }
 
