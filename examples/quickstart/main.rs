@@ -137,30 +137,3 @@ fn with_dependencies(mut builder: HealthBuilder) -> (HealthBuilder, Option<redis
 fn deploy_config() -> DeployConfig {
     DeployConfig::new().expected_startup(Duration::from_secs(10))
 }
-
-#[cfg(test)]
-mod tests {
-    use health_runtime::Health;
-    use health_runtime::deploy::{container_apps_probes, kubernetes_probes, lint};
-
-    use super::deploy_config;
-
-    const KUBERNETES: &str = include_str!("../deploy/quickstart.kubernetes.yaml");
-    const CONTAINER_APPS: &str = include_str!("../deploy/quickstart.container-apps.yaml");
-
-    #[test]
-    fn committed_manifests_match_the_checks() {
-        let checks = Health::new().checks();
-        let config = deploy_config();
-        let regenerate = "the checks changed: regenerate examples/deploy/ with \
-            `cargo run -p examples --example quickstart -- probes kubernetes \
-            > examples/deploy/quickstart.kubernetes.yaml` (and `probes container-apps`)";
-        let kubernetes = kubernetes_probes(&checks, &config).unwrap().to_yaml();
-        assert_eq!(kubernetes, KUBERNETES, "{regenerate}");
-        let container_apps = container_apps_probes(&checks, &config).unwrap().to_yaml();
-        assert_eq!(container_apps, CONTAINER_APPS, "{regenerate}");
-        for manifest in [KUBERNETES, CONTAINER_APPS] {
-            assert_eq!(lint(manifest, &checks, &config).unwrap(), []);
-        }
-    }
-}

@@ -1,7 +1,8 @@
 //! The README's first command, as a newcomer runs it: the quickstart starts with no
 //! external service and goes from 503 to 200 after its simulated initialisation, and with
 //! `DATABASE_URL` / `REDIS_URL` it checks those servers too (the machine's PostgreSQL and
-//! Redis, on the happy path only).
+//! Redis, on the happy path only). It also prints its own probe manifests, which must match
+//! the committed `examples/deploy/` files.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -15,7 +16,11 @@ fn quickstart() -> PathBuf {
     let deps = std::env::current_exe().unwrap();
     let profile = deps.parent().unwrap().parent().unwrap();
     let binary = profile.join("examples").join("quickstart");
-    assert!(binary.exists(), "{} was not built", binary.display());
+    assert!(
+        binary.exists(),
+        "{} was not built: run `cargo test -p examples`, which builds the examples",
+        binary.display()
+    );
     binary
 }
 
@@ -44,6 +49,42 @@ fn start(env: &[(&str, &str)]) -> Service {
         .spawn()
         .expect("start the quickstart");
     Service(child, SocketAddr::from(([127, 0, 0, 1], port)))
+}
+
+/// Runs the quickstart with `args` and without DATABASE_URL / REDIS_URL, for its output.
+fn command(args: &[&str]) -> std::process::Output {
+    Command::new(quickstart())
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("REDIS_URL")
+        .output()
+        .expect("run the quickstart")
+}
+
+#[test]
+fn prints_the_committed_probe_manifests_and_they_lint_clean() {
+    let deploy = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("deploy");
+    for (platform, file) in [
+        ("kubernetes", "quickstart.kubernetes.yaml"),
+        ("container-apps", "quickstart.container-apps.yaml"),
+    ] {
+        let printed = command(&["probes", platform]);
+        assert!(printed.status.success(), "{printed:?}");
+        let committed = std::fs::read_to_string(deploy.join(file)).unwrap();
+        assert_eq!(
+            String::from_utf8(printed.stdout).unwrap(),
+            committed,
+            "the checks changed: regenerate examples/deploy/{file} with \
+             `cargo run -p examples --example quickstart -- probes {platform} > examples/deploy/{file}`"
+        );
+        let linted = command(&["lint", deploy.join(file).to_str().unwrap()]);
+        assert!(linted.status.success(), "{linted:?}");
+    }
+    let article =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/article-kubernetes.yaml");
+    // The reference article's manifest: its 1 s probe timeout is shorter than the checks.
+    let linted = command(&["lint", article.to_str().unwrap()]);
+    assert_eq!(linted.status.code(), Some(1), "{linted:?}");
 }
 
 /// GETs `path` until `accept` likes the answer, for at most `limit`.
