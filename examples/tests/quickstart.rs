@@ -1,8 +1,8 @@
 //! The README's first command, as a newcomer runs it: the quickstart starts with no
 //! external service and goes from 503 to 200 after its simulated initialisation, and with
-//! `DATABASE_URL` / `REDIS_URL` it checks those servers too (the machine's PostgreSQL and
-//! Redis, on the happy path only). It also prints its own probe manifests, which must match
-//! the committed `examples/deploy/` files.
+//! `DATABASE_URL` / `REDIS_URL` it checks those servers too (private PostgreSQL and
+//! redis-server instances the test starts). It also prints its own probe manifests, which
+//! must match the committed `examples/deploy/` files.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -10,6 +10,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tests::http::try_request;
+use tests::postgres_server::PostgresServer;
+use tests::redis_server::RedisServer;
 
 /// The quickstart binary `cargo test` built beside this test.
 fn quickstart() -> PathBuf {
@@ -145,9 +147,11 @@ async fn starts_without_external_services_and_becomes_ready() {
 
 #[tokio::test]
 async fn checks_postgres_and_redis_when_their_urls_are_given() {
+    let postgres = PostgresServer::start("quickstart-pg-pw");
+    let redis = RedisServer::start_with_password("quickstart-redis-pw");
     let service = start(&[
-        ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"),
-        ("REDIS_URL", "redis://127.0.0.1:6379"),
+        ("DATABASE_URL", postgres.url().as_str()),
+        ("REDIS_URL", redis.url().as_str()),
     ]);
     let ready = until(
         &service,
@@ -158,6 +162,19 @@ async fn checks_postgres_and_redis_when_their_urls_are_given() {
     .await;
     assert_eq!(ready["checks"]["postgres"]["healthy"], true, "{ready}");
     assert_eq!(ready["checks"]["redis"]["healthy"], true, "{ready}");
+
+    // A server going away is reported, without the password of its URL.
+    drop(redis);
+    let body = until(
+        &service,
+        "/health/ready",
+        Duration::from_secs(30),
+        |s, _| s == 503,
+    )
+    .await;
+    assert_eq!(body["checks"]["redis"]["healthy"], false, "{body}");
+    assert_eq!(body["checks"]["postgres"]["healthy"], true, "{body}");
+    assert!(!body.to_string().contains("quickstart-redis-pw"), "{body}");
 }
 
 #[tokio::test]
