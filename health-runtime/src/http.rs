@@ -348,20 +348,19 @@ fn json_response(
     content_type: &'static str,
     body: &impl serde::Serialize,
 ) -> Response {
-    let body = match serde_json::to_vec(body) {
-        Ok(body) => body,
-        Err(error) => {
-            tracing::error!(%error, "cannot serialise a health report");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
-    };
+    // Sized for a report of a few checks, so that writing it does not regrow the buffer.
+    let mut buffer = Vec::with_capacity(512);
+    if let Err(error) = serde_json::to_writer(&mut buffer, body) {
+        tracing::error!(%error, "cannot serialise a health report");
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     (
         status,
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
-        body,
+        buffer,
     )
         .into_response()
 }
