@@ -239,6 +239,12 @@ impl Check {
         self.tags.iter().map(|t| t.as_ref())
     }
 
+    /// Whether the check carries at least one of `tags`.
+    pub(crate) fn has_any_tag(&self, tags: &[impl AsRef<str>]) -> bool {
+        self.tag_list()
+            .any(|tag| tags.iter().any(|wanted| wanted.as_ref() == tag))
+    }
+
     /// Where the check was defined (`file:line`), for error messages.
     pub fn source(&self) -> &str {
         &self.source

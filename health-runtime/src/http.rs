@@ -129,7 +129,7 @@ impl Endpoints {
                 let check = slot.check();
                 let in_scope = match scope {
                     Scope::Probe(probe) => check.runs_in(probe),
-                    Scope::Tags(tags) => check.tag_list().any(|t| tags.iter().any(|w| w == t)),
+                    Scope::Tags(tags) => check.has_any_tag(tags),
                 };
                 in_scope && !exclude.contains(check.name())
             })

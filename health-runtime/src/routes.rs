@@ -156,11 +156,7 @@ impl RouteOptions {
             }
         };
         if !self.tags.is_empty() {
-            checks.retain(|check| {
-                check
-                    .tag_list()
-                    .any(|tag| self.tags.iter().any(|wanted| wanted == tag))
-            });
+            checks.retain(|check| check.has_any_tag(&self.tags));
         }
         checks.sort_by(|a, b| a.name().cmp(b.name()));
         checks
