@@ -1,41 +1,59 @@
-//! Errors collected over one macro invocation, so that every mistake is reported in one
-//! pass instead of one per compile.
+//! The errors of one macro invocation, collected so that every mistake is reported in one
+//! pass. Every parser and validator takes `&Ctxt` and carries on after recording an error.
 
+use std::cell::RefCell;
 use std::fmt::Display;
+use std::thread;
 
-use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 
-#[derive(Default)]
 pub(crate) struct Ctxt {
-    errors: Vec<syn::Error>,
+    // `None` once checked, so that a forgotten `check` is caught when the context drops.
+    errors: RefCell<Option<Vec<syn::Error>>>,
 }
 
 impl Ctxt {
-    /// Records an error at `span`.
-    pub(crate) fn error(&mut self, span: Span, message: impl Display) {
-        self.errors.push(syn::Error::new(span, message));
+    pub(crate) fn new() -> Self {
+        Ctxt {
+            errors: RefCell::new(Some(Vec::new())),
+        }
     }
 
-    /// Records an error spanning all of `tokens`.
-    pub(crate) fn error_spanned(&mut self, tokens: impl ToTokens, message: impl Display) {
-        self.errors.push(syn::Error::new_spanned(tokens, message));
+    /// Records an error underlining all of `tokens`.
+    pub(crate) fn error_spanned_by(&self, tokens: impl ToTokens, message: impl Display) {
+        self.syn_error(syn::Error::new_spanned(tokens, message));
     }
 
-    /// Records a parse error.
-    pub(crate) fn syn_error(&mut self, error: syn::Error) {
-        self.errors.push(error);
-    }
-
-    pub(crate) fn has_errors(&self) -> bool {
-        !self.errors.is_empty()
-    }
-
-    /// Every recorded error as `compile_error!` invocations.
-    pub(crate) fn into_compile_errors(self) -> TokenStream {
+    pub(crate) fn syn_error(&self, error: syn::Error) {
         self.errors
-            .into_iter()
-            .map(syn::Error::into_compile_error)
-            .collect()
+            .borrow_mut()
+            .as_mut()
+            .expect("errors recorded after `Ctxt::check`")
+            .push(error);
+    }
+
+    /// Every recorded error, combined in the order they were found.
+    pub(crate) fn check(self) -> syn::Result<()> {
+        let errors = self
+            .errors
+            .borrow_mut()
+            .take()
+            .expect("`Ctxt::check` called twice");
+        let mut errors = errors.into_iter();
+        let Some(mut combined) = errors.next() else {
+            return Ok(());
+        };
+        for error in errors {
+            combined.combine(error);
+        }
+        Err(combined)
+    }
+}
+
+impl Drop for Ctxt {
+    fn drop(&mut self) {
+        if !thread::panicking() && self.errors.borrow().is_some() {
+            panic!("forgot to check for errors");
+        }
     }
 }

@@ -1,45 +1,62 @@
-//! The rule for check names and tags: 1–63 characters of `[a-z0-9_.-]`, starting with a
-//! letter or digit. Mirrors `health_runtime::validate_name`, with messages that say which
-//! characters are wrong and what to write instead.
+//! Messages for the naming rule of check names and tags (`health_rules::validate_name`),
+//! with the name to write instead when one can be made without guessing.
 
-pub(crate) const MAX_LEN: usize = 63;
+use health_rules::{is_name_char, validate_name};
 
-fn allowed(c: char) -> bool {
-    c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c)
+use crate::ctxt::Ctxt;
+use crate::value::{Key, SpannedValue};
+
+/// The `tags` argument of both macros.
+pub(crate) const TAGS: Key = Key {
+    name: "tags",
+    example: "tags = [\"db\"]",
+    accepts,
+};
+
+/// Whether `name` is a valid check name or tag.
+pub(crate) fn accepts(name: &str) -> bool {
+    validate_name(name).is_ok()
 }
 
-/// Why `name` breaks the rule, if it does.
-pub(crate) fn problem(name: &str) -> Option<String> {
-    let mut bad: Vec<char> = Vec::new();
-    for c in name.chars().filter(|c| !allowed(*c)) {
-        if !bad.contains(&c) {
-            bad.push(c);
+/// ``invalid tag `DB`: it contains `D` and `B`; ...; write `"db"` `` when `value` breaks
+/// the rule. `what` is `check name` or `tag`.
+pub(crate) fn problem(what: &str, value: &str) -> Option<String> {
+    let error = validate_name(value).err()?;
+    let fix = suggestion(value)
+        .map(|fixed| format!("; write `{fixed:?}`"))
+        .unwrap_or_default();
+    Some(format!("invalid {what} `{value}`: {error}{fix}"))
+}
+
+/// The valid tags of a `tags = [...]` list, each invalid or repeated one reported; `empty`
+/// is what to say about `tags = []`.
+pub(crate) fn tags(
+    cx: &Ctxt,
+    tags: SpannedValue<Vec<SpannedValue<String>>>,
+    empty: &str,
+) -> Vec<String> {
+    if tags.value.is_empty() {
+        cx.error_spanned_by(&tags.tokens, empty);
+    }
+    let mut valid: Vec<String> = Vec::new();
+    for tag in tags.value {
+        if let Some(problem) = problem("tag", &tag.value) {
+            cx.error_spanned_by(&tag.tokens, problem);
+        } else if valid.contains(&tag.value) {
+            cx.error_spanned_by(
+                &tag.tokens,
+                format!("tag `{}` is listed twice; remove one", tag.value),
+            );
+        } else {
+            valid.push(tag.value);
         }
     }
-    if name.is_empty() {
-        Some("it is empty".to_owned())
-    } else if !bad.is_empty() {
-        let shown: Vec<String> = bad.iter().map(|c| show_char(*c)).collect();
-        let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
-        Some(format!(
-            "it contains {}; use lowercase letters, digits, `_`, `.` and `-`",
-            join_and(&shown)
-        ))
-    } else if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-        Some("it must start with a lowercase letter or a digit".to_owned())
-    } else if name.len() > MAX_LEN {
-        Some(format!(
-            "it is {} characters long; the limit is {MAX_LEN}",
-            name.len()
-        ))
-    } else {
-        None
-    }
+    valid
 }
 
 /// A valid name close to `name` when one can be made without guessing: lowercase,
-/// `camelCase` split as `camel_case`, other characters as `_`. `None` when `name` cannot
-/// be fixed that way (it is empty or too long once fixed).
+/// `camelCase` split as `camel_case`, other characters as `_`. `None` when `name` cannot be
+/// fixed that way (it is empty or too long once fixed).
 pub(crate) fn suggestion(name: &str) -> Option<String> {
     let mut out = String::with_capacity(name.len() + 4);
     let mut previous: Option<char> = None;
@@ -49,7 +66,7 @@ pub(crate) fn suggestion(name: &str) -> Option<String> {
                 out.push('_');
             }
             c.to_ascii_lowercase()
-        } else if allowed(c) {
+        } else if is_name_char(c) {
             c
         } else {
             '_'
@@ -62,35 +79,12 @@ pub(crate) fn suggestion(name: &str) -> Option<String> {
     let out = out
         .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
         .trim_end_matches('_');
-    (out != name && problem(out).is_none()).then(|| out.to_owned())
+    (out != name && accepts(out)).then(|| out.to_owned())
 }
 
-/// `; write `x`` when a fix can be suggested, else nothing.
-pub(crate) fn write_instead(name: &str) -> String {
-    suggestion(name)
-        .map(|fixed| format!("; write `{fixed}`"))
-        .unwrap_or_default()
-}
-
-fn show_char(c: char) -> String {
-    match c {
-        ' ' => "a space".to_owned(),
-        '`' => "a backtick".to_owned(),
-        c if c.is_whitespace() || c.is_control() => format!("`{}`", c.escape_default()),
-        c => format!("`{c}`"),
-    }
-}
-
-fn join_and(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [only] => (*only).to_owned(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
-/// A unique identifier fragment for a name, used to make two checks of the same name in
-/// one module collide at compile time: `_` → `__`, `.` → `_p`, `-` → `_d`.
+/// A fragment of an identifier that is unique per name, so that two checks of one name in
+/// one module define the same item and collide at compile time: `_` → `__`, `.` → `_p`,
+/// `-` → `_d`.
 pub(crate) fn ident_fragment(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
     for c in name.chars() {
@@ -109,27 +103,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn valid_names_have_no_problem() {
-        for name in ["postgres", "0.redis-cache_v2", &"a".repeat(MAX_LEN)] {
-            assert_eq!(problem(name), None, "{name}");
-        }
-    }
-
-    #[test]
-    fn problems_name_the_wrong_characters() {
+    fn problems_say_what_to_write() {
         assert_eq!(
-            problem("Redis Cache").unwrap(),
-            "it contains `R`, a space and `C`; use lowercase letters, digits, `_`, `.` and `-`"
+            problem("tag", "DB").unwrap(),
+            "invalid tag `DB`: it contains `D` and `B`; use lowercase letters, digits, `_`, `.` \
+             and `-`; write `\"db\"`"
         );
-        assert_eq!(problem("").unwrap(), "it is empty");
-        assert_eq!(
-            problem("-primary").unwrap(),
-            "it must start with a lowercase letter or a digit"
-        );
-        assert_eq!(
-            problem(&"a".repeat(64)).unwrap(),
-            "it is 64 characters long; the limit is 63"
-        );
+        assert_eq!(problem("check name", "postgres"), None);
+        assert_eq!(problem("tag", "").unwrap(), "invalid tag ``: it is empty");
     }
 
     #[test]
@@ -142,5 +123,14 @@ mod tests {
         assert_eq!(suggestion("postgres"), None);
         assert_eq!(suggestion("!!"), None);
         assert_eq!(suggestion(&"a".repeat(64)), None);
+    }
+
+    #[test]
+    fn fragments_are_unique() {
+        let names = ["a_b", "a.b", "a-b", "a__b", "a_pb", "ab"];
+        let fragments: Vec<String> = names.iter().map(|n| ident_fragment(n)).collect();
+        for (i, a) in fragments.iter().enumerate() {
+            assert!(!fragments[i + 1..].contains(a), "{a}");
+        }
     }
 }

@@ -1,12 +1,17 @@
-//! The rules on the annotated function: an `async fn`, not generic, no `self`, every
-//! parameter a plain `&T` binding.
+//! The rules on the annotated function: a free `async fn`, not generic, every parameter a
+//! name bound to `&T` of a concrete, owned type.
 
-use proc_macro2::Span;
-use quote::ToTokens;
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote};
 use syn::spanned::Spanned;
-use syn::{FnArg, GenericParam, Pat, ReturnType, Signature, Type};
+use syn::{FnArg, GenericArgument, Pat, PathArguments, ReturnType, Signature, Type, TypePath};
 
 use crate::ctxt::Ctxt;
+use crate::print;
+
+/// The most resources one check takes; `health_routes!(checks = [...])` accepts functions
+/// of up to this many parameters.
+const MAX_RESOURCES: usize = 12;
 
 /// One resource parameter: `pool: &PgPool` gives `PgPool`.
 pub(crate) struct Resource {
@@ -21,48 +26,28 @@ pub(crate) struct CheckSignature {
     pub(crate) output_span: Span,
 }
 
-pub(crate) fn validate(cx: &mut Ctxt, sig: &Signature) -> CheckSignature {
-    if sig.asyncness.is_none() {
-        cx.error(
-            sig.fn_token.span,
-            "a health check must be an `async fn`: write `async fn` here",
+pub(crate) fn validate(cx: &Ctxt, sig: &Signature) -> CheckSignature {
+    free_async_fn(cx, sig);
+    no_generics(cx, sig);
+    if sig.inputs.len() > MAX_RESOURCES {
+        cx.error_spanned_by(
+            &sig.inputs,
+            format!(
+                "a health check takes at most {MAX_RESOURCES} resources; provide related \
+                 values together in one struct and take `&` of it"
+            ),
         );
     }
-    if let Some(constness) = &sig.constness {
-        cx.error(constness.span, "a health check cannot be a `const fn`");
-    }
-    if let syn::Safety::Unsafe(unsafety) = &sig.safety {
-        cx.error(unsafety.span, "a health check cannot be an `unsafe fn`");
-    }
-    if let Some(abi) = &sig.abi {
-        cx.error_spanned(abi, "a health check cannot declare an ABI");
-    }
-    if !sig.generics.params.is_empty() {
-        let only_lifetimes = sig
-            .generics
-            .params
-            .iter()
-            .all(|param| matches!(param, GenericParam::Lifetime(_)));
-        let message = if only_lifetimes {
-            "a health check cannot have lifetime parameters: remove them and write its \
-             parameters as plain `&T`, like `pool: &PgPool`"
-        } else {
-            "a health check cannot be generic: its resources are looked up by concrete type; \
-             name the types (`&PgPool`) and remove the generic parameters"
-        };
-        cx.error_spanned(&sig.generics, message);
-    }
-    if let Some(where_clause) = &sig.generics.where_clause {
-        cx.error_spanned(where_clause, "a health check cannot have a `where` clause");
-    }
-    if let Some(variadic) = &sig.variadic {
-        cx.error_spanned(variadic, "a health check cannot be variadic");
-    }
-
+    // A lifetime declared on the function is one mistake with its uses, reported once.
+    let declared: Vec<&syn::Lifetime> = sig
+        .generics
+        .lifetimes()
+        .map(|param| &param.lifetime)
+        .collect();
     let resources = sig
         .inputs
         .iter()
-        .filter_map(|input| resource(cx, input))
+        .filter_map(|input| parameter(cx, input, &declared))
         .collect();
     let output_span = match &sig.output {
         ReturnType::Default => sig.ident.span(),
@@ -74,87 +59,391 @@ pub(crate) fn validate(cx: &mut Ctxt, sig: &Signature) -> CheckSignature {
     }
 }
 
-fn resource(cx: &mut Ctxt, input: &FnArg) -> Option<Resource> {
-    let typed = match input {
-        FnArg::Receiver(receiver) => {
-            cx.error_spanned(
-                receiver,
-                "a health check is a free function and cannot take `self`; \
-                 provide the value with `health.provide(...)` and take it as `&Type`",
-            );
-            return None;
-        }
-        FnArg::Typed(typed) => typed,
-    };
-    let binding_ok = match &*typed.pat {
-        Pat::Ident(ident) => ident.by_ref.is_none() && ident.subpat.is_none(),
-        Pat::Wild(_) => true,
-        _ => false,
-    };
-    if !binding_ok {
-        cx.error_spanned(
-            &typed.pat,
-            "a health check parameter must be a plain binding like `pool: &PgPool`",
+/// One error for whatever keeps the function from being a free `async fn`.
+fn free_async_fn(cx: &Ctxt, sig: &Signature) {
+    let ident = &sig.ident;
+    if let Some(receiver) = sig.receiver() {
+        cx.error_spanned_by(
+            receiver,
+            "a health check must be a free `async fn`, not a method: it cannot take `self`; \
+             provide the value with `health.provide(value)` and take it as a parameter `&Type`",
         );
+        return;
     }
-    let Type::Reference(reference) = &*typed.ty else {
-        cx.error_spanned(
-            &typed.ty,
+    let what = if sig.constness.is_some() {
+        Some("a `const fn`")
+    } else if matches!(sig.safety, syn::Safety::Unsafe(_)) {
+        Some("an `unsafe fn`")
+    } else if sig.abi.is_some() {
+        Some("an `extern` fn")
+    } else {
+        None
+    };
+    let qualifiers = {
+        let (constness, asyncness, safety, abi, fn_token) = (
+            &sig.constness,
+            &sig.asyncness,
+            &sig.safety,
+            &sig.abi,
+            &sig.fn_token,
+        );
+        quote!(#constness #asyncness #safety #abi #fn_token)
+    };
+    if let Some(what) = what {
+        cx.error_spanned_by(
+            qualifiers,
             format!(
-                "a health check parameter must be a shared reference to a provided resource: \
-                 write `&{}`",
-                typed.ty.to_token_stream()
+                "a health check must be a free `async fn`, not {what}: write `async fn {ident}`"
             ),
         );
+    } else if sig.asyncness.is_none() {
+        cx.error_spanned_by(
+            sig.fn_token,
+            format!("a health check must be an `async fn`: write `async fn {ident}`"),
+        );
+    }
+}
+
+fn no_generics(cx: &Ctxt, sig: &Signature) {
+    if !sig.generics.params.is_empty() {
+        let only_lifetimes = sig.generics.lifetimes().count() == sig.generics.params.len();
+        let message = if only_lifetimes {
+            "a health check cannot have lifetime parameters: remove them, and the lifetimes \
+             of its parameters, which are plain `&T`, like `pool: &PgPool`"
+        } else {
+            "a health check cannot be generic: its resources are looked up by concrete type; \
+             name the types (`pool: &PgPool`) and remove the generic parameters"
+        };
+        cx.error_spanned_by(&sig.generics, message);
+    }
+    if let Some(where_clause) = &sig.generics.where_clause {
+        cx.error_spanned_by(
+            where_clause,
+            "a health check cannot have a `where` clause: it is not generic",
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        cx.error_spanned_by(variadic, "a health check cannot be variadic");
+    }
+}
+
+fn parameter(cx: &Ctxt, input: &FnArg, declared: &[&syn::Lifetime]) -> Option<Resource> {
+    // A receiver is reported with the function's qualifiers.
+    let FnArg::Typed(typed) = input else {
         return None;
     };
-    if let Some(mutability) = &reference.mutability {
-        cx.error(
-            mutability.span,
-            "a health check parameter must be a shared reference `&T`, not `&mut T`: \
-             checks run concurrently and share the resource",
-        );
-        return None;
-    }
-    if let Some(lifetime) = &reference.lifetime {
-        cx.error_spanned(
-            lifetime,
-            "remove the lifetime: a health check parameter is a plain `&T`",
-        );
-        return None;
-    }
-    let ty = &*reference.elem;
-    let unsized_hint = match ty {
-        Type::ImplTrait(_) => Some("`impl Trait` makes the check generic"),
-        Type::TraitObject(_) => Some("a trait object is not a concrete type"),
-        Type::Slice(_) => Some("a slice is not a concrete type"),
-        Type::Path(path) if path.qself.is_none() && path.path.is_ident("str") => {
-            Some("`str` is not a concrete type")
+    let resource = match resource_type(&typed.ty) {
+        Ok(ty) => Some(ty),
+        Err(_) if uses_declared_lifetime(&typed.ty, declared) => None,
+        Err(problem) => {
+            cx.error_spanned_by(&typed.ty, problem.message);
+            None
         }
-        _ => None,
     };
-    if let Some(hint) = unsized_hint {
-        cx.error_spanned(
-            ty,
-            format!(
-                "a health check resource is looked up by its type and {hint}; \
-                 provide a concrete type (for example `Arc<dyn Trait>` or `String`) and take \
-                 `&` of it"
-            ),
-        );
-        return None;
-    }
+    binding(cx, &typed.pat, &typed.ty);
+    let ty = resource?.clone();
     Some(Resource {
-        ty: ty.clone(),
-        display: display_type(ty),
+        display: print::rust(&ty),
+        ty,
     })
 }
 
-/// `Pool < Postgres >` as `Pool<Postgres>`.
-fn display_type(ty: &Type) -> String {
-    ty.to_token_stream()
-        .to_string()
-        .replace(' ', "")
-        .replace(',', ", ")
-        .replace("dyn", "dyn ")
+/// `&'a T` where `'a` is a lifetime parameter of the function, already reported there.
+fn uses_declared_lifetime(ty: &Type, declared: &[&syn::Lifetime]) -> bool {
+    matches!(ty, Type::Reference(reference)
+        if reference.lifetime.as_ref().is_some_and(|lifetime| declared.contains(&lifetime)))
+}
+
+/// What is wrong with a parameter's type, and the type to write when there is one.
+struct TypeProblem {
+    message: String,
+    fixed: Option<String>,
+}
+
+impl TypeProblem {
+    fn fix(message: impl Into<String>, fixed: String) -> Self {
+        TypeProblem {
+            message: format!("{}: write `{fixed}`", message.into()),
+            fixed: Some(fixed),
+        }
+    }
+
+    fn advice(message: impl Into<String>) -> Self {
+        TypeProblem {
+            message: message.into(),
+            fixed: None,
+        }
+    }
+}
+
+/// The resource type `T` of a parameter `&T`.
+fn resource_type(ty: &Type) -> Result<&Type, TypeProblem> {
+    let Type::Reference(reference) = ty else {
+        return Err(owned_parameter(ty));
+    };
+    let elem = &*reference.elem;
+    let fixed = || match referent_problem(elem) {
+        Some(problem) => problem.fixed,
+        None => Some(format!("&{}", print::rust(elem))),
+    };
+    if reference.mutability.is_some() {
+        let message = "a health check takes its resources as shared references `&T`, not \
+                       `&mut T`: checks run concurrently and share them";
+        return Err(match fixed() {
+            Some(fixed) => TypeProblem::fix(message, fixed),
+            None => TypeProblem::advice(message),
+        });
+    }
+    if reference.lifetime.is_some() {
+        let message = "a health check parameter is a plain `&T`, without a lifetime";
+        return Err(match fixed() {
+            Some(fixed) => TypeProblem::fix(message, fixed),
+            None => TypeProblem::advice(message),
+        });
+    }
+    match referent_problem(elem) {
+        Some(problem) => Err(problem),
+        None => Ok(elem),
+    }
+}
+
+/// A parameter that is not a reference: `PgPool`, `Arc<PgPool>`, `impl Trait`.
+fn owned_parameter(ty: &Type) -> TypeProblem {
+    if let Type::ImplTrait(_) = ty {
+        return generic_parameter();
+    }
+    let referent = smart_pointer_target(ty).unwrap_or(ty);
+    let message = "a health check takes each resource as a shared reference, however it was \
+                   provided (`health.provide(value)` or `health.provide(Arc::new(value))`)";
+    match referent_problem(referent) {
+        Some(problem) => TypeProblem::advice(format!("{message}; {}", problem.message)),
+        None => TypeProblem::fix(message, format!("&{}", print::rust(referent))),
+    }
+}
+
+fn generic_parameter() -> TypeProblem {
+    TypeProblem::advice(
+        "a health check resource is looked up by its concrete type, and `impl Trait` makes \
+         the check generic: name the type, like `pool: &PgPool`",
+    )
+}
+
+/// Why `T` cannot be looked up as a resource for `&T`.
+fn referent_problem(ty: &Type) -> Option<TypeProblem> {
+    let looked_up = "a health check resource is looked up by its type";
+    match ty {
+        Type::ImplTrait(_) => Some(generic_parameter()),
+        Type::TraitObject(object) => {
+            let bounds = print::rust(&object.bounds);
+            let shared = if bounds.contains("Send") && bounds.contains("Sync") {
+                bounds
+            } else {
+                format!("{bounds} + Send + Sync")
+            };
+            Some(TypeProblem::fix(
+                format!(
+                    "{looked_up}, and a trait object is not one: provide an `Arc<dyn {shared}>`"
+                ),
+                format!("&Arc<dyn {shared}>"),
+            ))
+        }
+        Type::Slice(slice) => Some(TypeProblem::fix(
+            format!("{looked_up}, and a slice is not one: provide a `Vec`"),
+            format!("&Vec<{}>", print::rust(&slice.elem)),
+        )),
+        Type::Reference(_) => Some(TypeProblem::fix(
+            format!("{looked_up}; take it by one shared reference"),
+            format!("&{}", print::rust(strip_references(ty))),
+        )),
+        Type::Paren(paren) => referent_problem(&paren.elem),
+        Type::Path(path) if path.qself.is_none() && path.path.is_ident("str") => {
+            Some(TypeProblem::fix(
+                format!("{looked_up}, and `str` is not one: provide a `String`"),
+                "&String".to_owned(),
+            ))
+        }
+        _ => nested_problem(ty),
+    }
+}
+
+/// `Arc<T>` inside `&`, `impl Trait` or a borrowed lifetime anywhere inside the type.
+fn nested_problem(ty: &Type) -> Option<TypeProblem> {
+    if let Some(target) = arc_target(ty)
+        && !matches!(target, Type::TraitObject(_))
+        && referent_problem(target).is_none()
+    {
+        return Some(TypeProblem::fix(
+            "a resource provided as `Arc<T>` is taken as `&T`",
+            format!("&{}", print::rust(target)),
+        ));
+    }
+    let tokens = ty.to_token_stream();
+    if mentions(
+        &tokens,
+        &|token| matches!(token, TokenTree::Ident(i) if i == "impl"),
+    ) {
+        return Some(generic_parameter());
+    }
+    if has_borrowed_lifetime(tokens.clone()) {
+        return Some(TypeProblem::fix(
+            "a health check resource lives as long as the application, so its type cannot \
+             borrow",
+            format!("&{}", print::rust(static_lifetimes(tokens))),
+        ));
+    }
+    None
+}
+
+fn strip_references(ty: &Type) -> &Type {
+    match ty {
+        Type::Reference(reference) => strip_references(&reference.elem),
+        other => other,
+    }
+}
+
+/// `T` of `Arc<T>`, `Rc<T>` or `Box<T>`, by the last segment of the path.
+fn smart_pointer_target(ty: &Type) -> Option<&Type> {
+    single_type_argument(ty, &["Arc", "Rc", "Box"])
+}
+
+fn arc_target(ty: &Type) -> Option<&Type> {
+    single_type_argument(ty, &["Arc"])
+}
+
+fn single_type_argument<'t>(ty: &'t Type, names: &[&str]) -> Option<&'t Type> {
+    let Type::Path(TypePath {
+        qself: None, path, ..
+    }) = ty
+    else {
+        return None;
+    };
+    let last = path.segments.last()?;
+    if !names.iter().any(|name| last.ident == name) {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().collect::<Vec<_>>()[..] {
+        [GenericArgument::Type(target)] => Some(target),
+        _ => None,
+    }
+}
+
+fn mentions(tokens: &TokenStream, test: &dyn Fn(&TokenTree) -> bool) -> bool {
+    tokens.clone().into_iter().any(|token| match &token {
+        TokenTree::Group(group) => mentions(&group.stream(), test),
+        other => test(other),
+    })
+}
+
+/// Whether a lifetime other than `'static` appears in the type.
+fn has_borrowed_lifetime(tokens: TokenStream) -> bool {
+    let mut after_quote = false;
+    for token in tokens {
+        match &token {
+            TokenTree::Punct(p) if p.as_char() == '\'' => after_quote = true,
+            TokenTree::Ident(ident) if after_quote => {
+                if ident != "static" {
+                    return true;
+                }
+                after_quote = false;
+            }
+            TokenTree::Group(group) if has_borrowed_lifetime(group.stream()) => return true,
+            _ => after_quote = false,
+        }
+    }
+    false
+}
+
+/// The type with every lifetime made `'static`.
+fn static_lifetimes(tokens: TokenStream) -> TokenStream {
+    let mut after_quote = false;
+    tokens
+        .into_iter()
+        .map(|token| match token {
+            TokenTree::Punct(p) if p.as_char() == '\'' => {
+                after_quote = true;
+                TokenTree::Punct(p)
+            }
+            TokenTree::Ident(ident) if after_quote => {
+                after_quote = false;
+                TokenTree::Ident(syn::Ident::new("static", ident.span()))
+            }
+            TokenTree::Group(group) => {
+                after_quote = false;
+                let mut fixed =
+                    proc_macro2::Group::new(group.delimiter(), static_lifetimes(group.stream()));
+                fixed.set_span(group.span());
+                TokenTree::Group(fixed)
+            }
+            other => {
+                after_quote = false;
+                other
+            }
+        })
+        .collect()
+}
+
+/// The parameter's pattern: a name (or `_`), since a resource is taken whole.
+fn binding(cx: &Ctxt, pat: &Pat, ty: &Type) {
+    let fixed_type = match resource_type(ty) {
+        Ok(_) => Some(print::rust(ty)),
+        Err(problem) => problem.fixed,
+    };
+    let message = match pat {
+        Pat::Ident(ident) if ident.subpat.is_none() && ident.by_ref.is_none() => return,
+        Pat::Wild(_) => return,
+        Pat::Ident(ident) if ident.subpat.is_none() => {
+            let name = &ident.ident;
+            let write = fixed_type
+                .map(|ty| format!(": write `{name}: {ty}`"))
+                .unwrap_or_default();
+            format!("a health check parameter is a plain name: remove `ref`{write}")
+        }
+        _ => {
+            let name = match pat {
+                Pat::Reference(reference) => match &*reference.pat {
+                    Pat::Ident(ident) => ident.ident.to_string(),
+                    _ => "resource".to_owned(),
+                },
+                Pat::Ident(ident) => ident.ident.to_string(),
+                _ => binding_name(fixed_type.as_deref().unwrap_or_default()),
+            };
+            let write = fixed_type
+                .map(|ty| format!(": write `{name}: {ty}`"))
+                .unwrap_or_default();
+            format!(
+                "a health check parameter is a name for the whole resource, like `pool: &PgPool`; \
+                 destructure it inside the check{write}"
+            )
+        }
+    };
+    cx.error_spanned_by(pat, message);
+}
+
+/// `pg_pool` for `PgPool`, `resource` when the type has no name of its own.
+fn binding_name(ty: &str) -> String {
+    let ty = ty.trim_start_matches('&');
+    let last = ty.rsplit("::").next().unwrap_or(ty);
+    let name: String = last
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    // A type named in lowercase (`u32`, `str`) would make a confusing binding.
+    if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return "resource".to_owned();
+    }
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
