@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use health_rules::{MAX_NAME_LEN, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, NameError};
+
 /// A mistake in the configuration of checks or routes that could not be caught at compile
 /// time (checks built with the builder, or two `#[health_check]`s of the same name in
 /// different modules).
@@ -34,7 +36,7 @@ pub enum ConfigError {
         /// The name.
         name: String,
         /// Why it is invalid.
-        reason: &'static str,
+        reason: NameError,
     },
     /// A tag breaks the naming rule.
     InvalidTag {
@@ -43,7 +45,7 @@ pub enum ConfigError {
         /// The tag.
         tag: String,
         /// Why it is invalid.
-        reason: &'static str,
+        reason: NameError,
     },
     /// A timeout outside 1 ms ..= 240 s.
     InvalidTimeout {
@@ -51,6 +53,17 @@ pub enum ConfigError {
         check: String,
         /// The timeout it was given.
         timeout: Duration,
+    },
+    /// A check's `failures` or `successes` threshold outside 1 ..= 100.
+    InvalidThreshold {
+        /// The check.
+        check: String,
+        /// `failures` or `successes`.
+        setting: &'static str,
+        /// The value it was given.
+        value: u32,
+        /// Why it is refused.
+        reason: health_rules::ThresholdError,
     },
     /// A setting names a check that does not exist.
     UnknownCheck {
@@ -61,12 +74,41 @@ pub enum ConfigError {
         /// The names of the checks that exist.
         known: Vec<String>,
     },
-    /// A route path that does not start with `/`, or two probes on the same path.
+    /// Checks named with [`HealthBuilder::expect_checks`](crate::HealthBuilder::expect_checks)
+    /// that the handle does not have.
+    MissingChecks {
+        /// The expected names that are missing.
+        missing: Vec<String>,
+        /// The names of the checks that exist.
+        known: Vec<String>,
+    },
+    /// `health_routes!(checks = [...])` lists a function that has no `#[health_check]`.
+    NotACheck {
+        /// The function as the list wrote it (`db::postgres`).
+        function: String,
+        /// The function's full path (`my_service::db::postgres`).
+        path: String,
+    },
+    /// The token of [`DetailsPolicy::FullWithToken`](crate::DetailsPolicy::FullWithToken)
+    /// could never be presented (blank, or with characters no header carries). The error
+    /// never shows the token.
+    InvalidToken {
+        /// Why it is refused.
+        reason: &'static str,
+    },
+    /// A status code given for a report status that HTTP cannot answer a report with.
+    InvalidStatusCode {
+        /// The report status (`degraded`, ...).
+        status: &'static str,
+        /// The code given.
+        code: u16,
+    },
+    /// A route path that breaks a path rule, or two routes in each other's way.
     InvalidPath {
         /// The path.
         path: String,
         /// Why it is invalid.
-        reason: &'static str,
+        reason: String,
     },
 }
 
@@ -85,17 +127,27 @@ impl fmt::Display for ConfigError {
             ConfigError::InvalidName { name, reason } => write!(
                 f,
                 "invalid health check name `{name}`: {reason} \
-                 (names are 1-63 characters of `[a-z0-9_.-]`, starting with a letter or digit)"
+                 (names are 1-{MAX_NAME_LEN} characters of `[a-z0-9_.-]`, starting with a letter or digit)"
             ),
             ConfigError::InvalidTag { check, tag, reason } => write!(
                 f,
                 "invalid tag `{tag}` on health check `{check}`: {reason} \
-                 (tags are 1-63 characters of `[a-z0-9_.-]`, starting with a letter or digit)"
+                 (tags are 1-{MAX_NAME_LEN} characters of `[a-z0-9_.-]`, starting with a letter or digit)"
             ),
             ConfigError::InvalidTimeout { check, timeout } => write!(
                 f,
                 "health check `{check}` has a timeout of {timeout:?}; \
-                 timeouts must be between 1 ms and 240 s"
+                 timeouts must be between {MIN_TIMEOUT_MS} ms and {max} s",
+                max = MAX_TIMEOUT_MS / 1000
+            ),
+            ConfigError::InvalidThreshold {
+                check,
+                setting,
+                value,
+                reason,
+            } => write!(
+                f,
+                "health check `{check}` has `{setting} = {value}`; {reason}"
             ),
             ConfigError::UnknownCheck {
                 name,
@@ -105,6 +157,35 @@ impl fmt::Display for ConfigError {
                 f,
                 "`{setting}` names the health check `{name}`, but there is none; the checks are: {}",
                 known.join(", ")
+            ),
+            ConfigError::MissingChecks { missing, known } => {
+                let missing: Vec<String> = missing.iter().map(|name| format!("`{name}`")).collect();
+                write!(
+                    f,
+                    "expected health checks {} are missing (the checks are: {}); a \
+                     `#[health_check]` in a library crate is linked only when the binary \
+                     names that crate: add `use <crate> as _;` to the binary",
+                    missing.join(", "),
+                    if known.is_empty() {
+                        "(none)".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                )
+            }
+            ConfigError::NotACheck { function, path } => write!(
+                f,
+                "`{function}` (`{path}`) is listed in `health_routes!(checks = [...])` but is \
+                 not a health check: add `#[health_check]` to the `async fn`"
+            ),
+            ConfigError::InvalidToken { reason } => write!(
+                f,
+                "invalid token for `DetailsPolicy::FullWithToken`: {reason}"
+            ),
+            ConfigError::InvalidStatusCode { status, code } => write!(
+                f,
+                "invalid status code {code} for `{status}` reports: a report is answered with \
+                 a 2xx code that has a body (not 204 or 205), a 4xx or a 5xx"
             ),
             ConfigError::InvalidPath { path, reason } => {
                 write!(f, "invalid health route path `{path}`: {reason}")

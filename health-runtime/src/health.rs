@@ -1,17 +1,22 @@
-//! The `Health` handle: resources, checks and lifecycle of one service.
+//! The `Health` handle: the checks, resources, secrets and lifecycle of one service, and
+//! the routers (and, with their features, the other transports) that serve them.
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use tokio::sync::watch;
+use axum::Router;
 
-use crate::registry::registered_checks;
-use crate::runner::Reuse;
-use crate::{Check, ConfigError, DetailsPolicy, Resources};
+use crate::ConfigError;
+use crate::check::{Check, Resources, Secrets, ensure_unique, registered_checks};
+use crate::http::{self, DetailsPolicy, RouteOptions};
+use crate::probe::{Beacons, HealthState, Prober, ReuseSettings, ShutdownGuard};
+use crate::run::Hooks;
+use crate::run::change::{Hook, StatusChange};
 
 /// The handle a service keeps: the resources its checks use, the checks registered with
-/// the builder, and the shutdown state. Cheap to clone; every clone is the same handle.
+/// the builder, and the shutdown state. Cheap to clone; every clone is the same handle,
+/// and every router built from it shares its checks' cached results, runs in flight and
+/// startup latch.
 ///
 /// ```
 /// use health_runtime::{Check, Health};
@@ -32,17 +37,26 @@ pub struct Health {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
 struct Inner {
-    resources: Resources,
-    checks: Vec<Check>,
-    include_registered: bool,
+    state: Arc<HealthState>,
     drain_delay: Duration,
-    shutdown: watch::Sender<bool>,
-    cache_ttl: Duration,
-    cache_ttl_for: HashMap<String, Duration>,
-    background: Option<Duration>,
     details: DetailsPolicy,
+    /// The probes over every check of the handle, shared by every router that serves them
+    /// all.
+    prober: OnceLock<Arc<Prober>>,
+    /// The work holding shutdown ([`Health::hold_shutdown`]).
+    beacons: Arc<Beacons>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Health")
+            .field("checks", &self.state.checks().len())
+            .field("resources", &self.state.resources)
+            .field("drain_delay", &self.drain_delay)
+            .field("details", &self.details)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Health {
@@ -53,6 +67,10 @@ impl Default for Health {
 
 impl Health {
     /// A handle over every `#[health_check]` linked into the binary.
+    ///
+    /// A `#[health_check]` in a library crate is linked only when the binary names that
+    /// crate (a `use` of anything in it, or `use my_checks as _;`); to be told when one is
+    /// missing, list the checks you expect with [`HealthBuilder::expect_checks`].
     pub fn new() -> Self {
         HealthBuilder::default().assemble()
     }
@@ -63,6 +81,14 @@ impl Health {
     }
 
     /// The process-wide handle used by `health_routes!()` without an argument.
+    ///
+    /// ```
+    /// use health_runtime::Health;
+    ///
+    /// struct Model;
+    /// Health::global().provide(Model);
+    /// assert!(Health::global().resources().contains::<Model>());
+    /// ```
     pub fn global() -> &'static Health {
         static GLOBAL: OnceLock<Health> = OnceLock::new();
         GLOBAL.get_or_init(Health::new)
@@ -70,78 +96,178 @@ impl Health {
 
     /// Provides a resource to the checks that take `&T`, replacing and returning the
     /// previous one. Until it is provided, those checks report `"T not initialised"`.
+    /// `provide(Arc::new(value))` satisfies `&T` as well.
     pub fn provide<T: Send + Sync + 'static>(&self, value: T) -> Option<Arc<T>> {
-        self.inner.resources.provide(value)
+        self.inner.state.resources.provide(value)
     }
 
     /// Removes the resource of type `T`; the checks that take `&T` report not initialised.
+    ///
+    /// ```
+    /// struct Pool;
+    ///
+    /// let health = health_runtime::Health::new();
+    /// health.provide(Pool);
+    /// assert!(health.remove::<Pool>().is_some());
+    /// assert!(!health.resources().contains::<Pool>());
+    /// ```
     pub fn remove<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
-        self.inner.resources.remove::<T>()
+        self.inner.state.resources.remove::<T>()
     }
 
-    /// The resource store.
+    /// The resources the checks look up by type, as [`Check::from_fn`] receives them.
     pub fn resources(&self) -> &Resources {
-        &self.inner.resources
+        &self.inner.state.resources
+    }
+
+    /// Registers a secret the service holds (a password, an API key): that exact value,
+    /// and its URL-encoded forms, never appear in a report or a log line.
+    ///
+    /// ```
+    /// let health = health_runtime::Health::new();
+    /// health.secret("sk-live-0123456789");
+    /// assert!(!health.secrets().is_empty());
+    /// ```
+    pub fn secret(&self, value: impl AsRef<str>) -> &Self {
+        self.secrets().add(value);
+        self
+    }
+
+    /// The secrets scrubbed from every report and log line of this handle's checks.
+    pub fn secrets(&self) -> &Secrets {
+        self.inner.state.resources.secrets()
     }
 
     /// Every check of this handle: those added with the builder, then (unless the
     /// builder said [`HealthBuilder::without_registered`]) every `#[health_check]`.
+    ///
+    /// ```
+    /// use health_runtime::{Check, Health};
+    ///
+    /// let health = Health::builder()
+    ///     .without_registered()
+    ///     .check(Check::new("disk", || async {}))
+    ///     .build()
+    ///     .unwrap();
+    /// let names: Vec<_> = health.checks().iter().map(|c| c.name().to_owned()).collect();
+    /// assert_eq!(names, ["disk"]);
+    /// ```
     pub fn checks(&self) -> Vec<Check> {
-        let mut checks = self.inner.checks.clone();
-        if self.inner.include_registered {
-            checks.extend(registered_checks());
-        }
-        checks
-    }
-
-    /// The checks added with the builder only.
-    pub(crate) fn builder_checks(&self) -> &[Check] {
-        &self.inner.checks
-    }
-
-    /// How the results of the check named `name` are reused between requests.
-    pub(crate) fn reuse_for(&self, name: &str) -> Reuse {
-        Reuse {
-            ttl: self
-                .inner
-                .cache_ttl_for
-                .get(name)
-                .copied()
-                .unwrap_or(self.inner.cache_ttl),
-            background: self.inner.background.is_some(),
-        }
-    }
-
-    /// The period of background refresh, if checks run in the background.
-    pub(crate) fn background_period(&self) -> Option<Duration> {
-        self.inner.background
-    }
-
-    /// How much of a report responses show.
-    pub(crate) fn details_policy(&self) -> &DetailsPolicy {
-        &self.inner.details
+        self.inner.state.checks()
     }
 
     /// Begins shutdown: from now on readiness answers 503 `{"status":"shutting_down"}`
-    /// while liveness keeps answering 200.
+    /// while liveness keeps answering 200. [`Health::shutdown_signal`] calls it on SIGTERM.
+    ///
+    /// ```
+    /// let health = health_runtime::Health::new();
+    /// assert!(!health.is_shutting_down());
+    /// health.begin_shutdown();
+    /// assert!(health.is_shutting_down());
+    /// ```
     pub fn begin_shutdown(&self) {
-        if !self.inner.shutdown.send_replace(true) {
+        if self.inner.state.lifecycle.begin_shutdown() {
             tracing::info!("shutdown began; readiness now reports shutting_down");
         }
     }
 
-    /// Whether shutdown began.
+    /// Whether shutdown began, by a signal or [`Health::begin_shutdown`].
     pub fn is_shutting_down(&self) -> bool {
-        *self.inner.shutdown.borrow()
+        self.inner.state.lifecycle.is_shutting_down()
+    }
+
+    /// Takes the instance out of rotation (maintenance, the application's own circuit
+    /// breaker open): until [`Health::set_available`], readiness and every readiness-like
+    /// route (single checks, tag groups, `?exclude=`) answer 503
+    /// `{"status":"unavailable","reason":"..."}` without running checks, and the gRPC
+    /// services of readiness answer `NOT_SERVING`. Liveness and startup are unaffected. The
+    /// reason is redacted like an error; each change is logged.
+    ///
+    /// ```
+    /// let health = health_runtime::Health::new();
+    /// health.set_unavailable("maintenance until 02:00");
+    /// assert!(!health.is_available());
+    /// health.set_available();
+    /// assert!(health.is_available());
+    /// ```
+    pub fn set_unavailable(&self, reason: impl AsRef<str>) {
+        let state = &self.inner.state;
+        let secrets = state.resources.secrets();
+        state.availability.set_unavailable(reason.as_ref(), secrets);
+    }
+
+    /// Puts the instance back into rotation after [`Health::set_unavailable`]: readiness
+    /// reports its checks again.
+    ///
+    /// ```
+    /// let health = health_runtime::Health::new();
+    /// health.set_unavailable("circuit breaker open");
+    /// health.set_available();
+    /// assert!(health.is_available());
+    /// ```
+    pub fn set_available(&self) {
+        self.inner.state.availability.set_available();
+    }
+
+    /// Whether the instance is in rotation, as far as the application is concerned (see
+    /// [`Health::set_unavailable`]); its checks and shutdown still decide readiness.
+    ///
+    /// ```
+    /// let health = health_runtime::Health::new();
+    /// assert!(health.is_available());
+    /// health.begin_shutdown();
+    /// assert!(health.is_available()); // shutdown is told apart: `is_shutting_down`
+    /// ```
+    pub fn is_available(&self) -> bool {
+        self.inner.state.availability.unavailable().is_none()
+    }
+
+    /// Declares the process broken beyond repair (a state only a restart cures, Spring's
+    /// `LivenessState.BROKEN`): from now on liveness answers 503
+    /// `{"status":"broken","reason":"..."}` and the gRPC `liveness` service `NOT_SERVING`,
+    /// so the orchestrator restarts the container. It cannot be undone; a second call only
+    /// replaces the reason. Logged as an error.
+    ///
+    /// ```
+    /// let health = health_runtime::Health::new();
+    /// assert!(!health.is_broken());
+    /// health.mark_broken("worker pool deadlocked");
+    /// assert!(health.is_broken());
+    /// ```
+    pub fn mark_broken(&self, reason: impl AsRef<str>) {
+        let state = &self.inner.state;
+        let secrets = state.resources.secrets();
+        state.availability.mark_broken(reason.as_ref(), secrets);
+    }
+
+    /// Whether [`Health::mark_broken`] was called.
+    ///
+    /// ```
+    /// let health = health_runtime::Health::new();
+    /// assert!(!health.is_broken());
+    /// ```
+    pub fn is_broken(&self) -> bool {
+        self.inner.state.availability.is_broken()
     }
 
     /// How long [`Health::shutdown_signal`] waits between taking the instance out of
     /// readiness and letting the server stop.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let health = health_runtime::Health::builder()
+    ///     .drain_delay(Duration::from_secs(10))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(health.drain_delay(), Duration::from_secs(10));
+    /// ```
     pub fn drain_delay(&self) -> Duration {
         self.inner.drain_delay
     }
 
-    /// A future for `axum::serve(...).with_graceful_shutdown(...)`: it waits for SIGTERM,
+    /// A future for `axum::serve(...).with_graceful_shutdown(...)` (or another server's
+    /// shutdown hook; [`serve`] does all this and bounds the shutdown): it waits for SIGTERM,
     /// ctrl-c or [`Health::begin_shutdown`], flips readiness to `shutting_down` at once,
     /// waits the drain delay so the orchestrator stops routing new traffic here, then
     /// resolves so axum finishes in-flight requests and exits.
@@ -158,15 +284,166 @@ impl Health {
     pub fn shutdown_signal(&self) -> impl Future<Output = ()> + Send + 'static {
         let health = self.clone();
         async move {
-            let mut begun = health.inner.shutdown.subscribe();
             tokio::select! {
                 () = termination() => {}
-                _ = begun.wait_for(|shutting_down| *shutting_down) => {}
+                () = health.inner.state.lifecycle.shutdown_began() => {}
             }
             health.begin_shutdown();
             tokio::time::sleep(health.inner.drain_delay).await;
         }
     }
+
+    /// Holds shutdown while the guard lives: after SIGTERM, [`serve`] keeps the process up
+    /// (readiness answering 503 `shutting_down`) until every guard is dropped or its
+    /// shutdown timeout expires, and names the guards still held then in a warning log.
+    /// For work that must not be cut off: a reindex, an upload, a queue message in hand.
+    ///
+    /// ```
+    /// # async fn reindex() {}
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let health = health_runtime::Health::new();
+    /// let guard = health.hold_shutdown("reindex");
+    /// let work = tokio::spawn(async move {
+    ///     reindex().await;
+    ///     drop(guard); // shutdown may now proceed
+    /// });
+    /// # work.await.unwrap();
+    /// # assert!(health.shutdown_held().is_empty());
+    /// # }
+    /// ```
+    pub fn hold_shutdown(&self, name: impl Into<String>) -> ShutdownGuard {
+        self.inner.beacons.hold(name.into())
+    }
+
+    /// The names of the [`Health::hold_shutdown`] guards held now, oldest first.
+    pub fn shutdown_held(&self) -> Vec<String> {
+        self.inner.beacons.held()
+    }
+
+    /// The probes over every check of the handle.
+    fn prober(&self) -> Arc<Prober> {
+        let state = &self.inner.state;
+        Arc::clone(
+            self.inner
+                .prober
+                .get_or_init(|| Arc::new(Prober::new(Arc::clone(state), state.own_runners()))),
+        )
+    }
+
+    /// The `grpc.health.v1.Health` service over every check of this handle, sharing the
+    /// default router's cached results, runs in flight and startup latch: service `""`
+    /// answers like readiness, `liveness`, `readiness` and `startup` like those probes,
+    /// a check's name like that check (see [`grpc::HealthService`](crate::grpc::HealthService)).
+    ///
+    /// ```no_run
+    /// # async fn serve(health: health_runtime::Health) -> Result<(), tonic::transport::Error> {
+    /// tonic::transport::Server::builder()
+    ///     .add_service(health.grpc())
+    ///     .serve_with_shutdown("127.0.0.1:50051".parse().unwrap(), health.shutdown_signal())
+    ///     .await
+    /// # }
+    /// ```
+    #[cfg(feature = "grpc")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
+    pub fn grpc(&self) -> crate::grpc::HealthService {
+        let state = Arc::clone(&self.inner.state);
+        crate::grpc::HealthService::new(self.prober(), state, self.inner.drain_delay)
+    }
+
+    /// The health routes with the default paths over every check of this handle.
+    ///
+    /// # Panics
+    ///
+    /// If two checks share a name; [`Health::try_router_with`] returns the error instead.
+    pub fn router<S>(&self) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        self.router_with(RouteOptions::default())
+    }
+
+    /// The health routes as configured by `options`.
+    ///
+    /// ```
+    /// use health_runtime::{Health, RouteOptions};
+    ///
+    /// let options = RouteOptions::new().liveness_path("/livez").readiness_path("/readyz");
+    /// let app: axum::Router = Health::new().router_with(options);
+    /// # let _ = app;
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// On an invalid path or two checks of the same name, with a message naming both
+    /// definitions; [`Health::try_router_with`] returns the error instead.
+    #[track_caller]
+    pub fn router_with<S>(&self, options: RouteOptions) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        match self.try_router_with(options) {
+            Ok(router) => router,
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    /// The health routes as configured by `options`, or the configuration error.
+    ///
+    /// ```
+    /// use health_runtime::{Health, RouteOptions};
+    ///
+    /// let error = Health::new()
+    ///     .try_router_with::<()>(RouteOptions::new().readiness_path("ready"))
+    ///     .unwrap_err();
+    /// assert!(error.to_string().contains("must start with `/`"));
+    /// ```
+    pub fn try_router_with<S>(&self, options: RouteOptions) -> Result<Router<S>, ConfigError>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        options.validate_paths()?;
+        options.validate_status_codes()?;
+        let prober = if options.selects_all() {
+            self.prober()
+        } else {
+            let state = &self.inner.state;
+            let checks = options.select(state);
+            ensure_unique(&checks)?;
+            for check in &checks {
+                check.validate()?;
+            }
+            let runners = checks.iter().map(|check| state.runner_for(check)).collect();
+            Arc::new(Prober::new(Arc::clone(state), runners))
+        };
+        Ok(http::router(prober, self.inner.details.clone(), &options))
+    }
+}
+
+/// Serves `router` on `listener` until `health` shuts down, with the timeouts, the
+/// connection cap and the shutdown bound of [`http::Serve`]: on SIGTERM or ctrl-c,
+/// readiness answers 503 at once, the drain delay passes, then the held
+/// [`Health::hold_shutdown`] guards and the requests in flight get at most the shutdown
+/// timeout (default 25 s) before it returns; a second signal returns at once.
+///
+/// ```no_run
+/// use health_runtime::{Health, health_routes};
+///
+/// #[tokio::main]
+/// async fn main() -> std::io::Result<()> {
+///     let health = Health::new();
+///     let app = axum::Router::new().merge(health_routes!(health));
+///     let listener = tokio::net::TcpListener::bind("0.0.0.0:8000").await?;
+///     health_runtime::serve(listener, app, &health).await
+/// }
+/// ```
+pub fn serve(listener: tokio::net::TcpListener, router: Router, health: &Health) -> http::Serve {
+    let serving = http::ServeHealth {
+        state: Arc::clone(&health.inner.state),
+        drain_delay: health.inner.drain_delay,
+        beacons: Arc::clone(&health.inner.beacons),
+    };
+    http::Serve::new(listener, router, serving)
 }
 
 async fn termination() {
@@ -208,15 +485,32 @@ async fn termination() {
 ///     .unwrap();
 /// # let _ = health;
 /// ```
-#[derive(Debug)]
 pub struct HealthBuilder {
     checks: Vec<Check>,
     include_registered: bool,
     drain_delay: Duration,
-    cache_ttl: Duration,
-    cache_ttl_for: HashMap<String, Duration>,
-    background: Option<Duration>,
+    reuse: ReuseSettings,
     details: DetailsPolicy,
+    secrets: Vec<String>,
+    secret_vars: Vec<String>,
+    expected: Vec<String>,
+    hooks: Vec<Box<Hook>>,
+}
+
+impl std::fmt::Debug for HealthBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HealthBuilder")
+            .field("checks", &self.checks)
+            .field("include_registered", &self.include_registered)
+            .field("drain_delay", &self.drain_delay)
+            .field("reuse", &self.reuse)
+            .field("details", &self.details)
+            .field("secrets", &self.secrets.len())
+            .field("secret_vars", &self.secret_vars)
+            .field("expected", &self.expected)
+            .field("hooks", &self.hooks.len())
+            .finish()
+    }
 }
 
 impl Default for HealthBuilder {
@@ -225,10 +519,12 @@ impl Default for HealthBuilder {
             checks: Vec::new(),
             include_registered: true,
             drain_delay: Duration::from_secs(5),
-            cache_ttl: Duration::ZERO,
-            cache_ttl_for: HashMap::new(),
-            background: None,
+            reuse: ReuseSettings::default(),
             details: DetailsPolicy::Full,
+            secrets: Vec::new(),
+            secret_vars: Vec::new(),
+            expected: Vec::new(),
+            hooks: Vec::new(),
         }
     }
 }
@@ -243,9 +539,43 @@ impl HealthBuilder {
 
     /// Leaves out the `#[health_check]`s linked into the binary: only the builder's
     /// checks run. For tests and binaries that host several services.
+    ///
+    /// ```
+    /// let health = health_runtime::Health::builder()
+    ///     .without_registered()
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(health.checks().is_empty());
+    /// ```
     #[must_use]
     pub fn without_registered(mut self) -> Self {
         self.include_registered = false;
+        self
+    }
+
+    /// Names checks that must exist: [`HealthBuilder::build`] fails, naming the missing
+    /// ones, when one is neither added nor linked into the binary — which is what happens
+    /// to a `#[health_check]` in a library crate the binary never names (the linker drops
+    /// crates nothing refers to; `use my_checks as _;` in the binary keeps it).
+    ///
+    /// ```
+    /// use health_runtime::{Check, Health};
+    ///
+    /// let error = Health::builder()
+    ///     .without_registered()
+    ///     .check(Check::new("postgres", || async {}))
+    ///     .expect_checks(["postgres", "redis"])
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(error.to_string().contains("`redis`"));
+    /// ```
+    #[must_use]
+    pub fn expect_checks<I, T>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        self.expected.extend(names.into_iter().map(Into::into));
         self
     }
 
@@ -262,23 +592,34 @@ impl HealthBuilder {
     /// concurrent requests for a check always share one run in flight.
     #[must_use]
     pub fn cache_ttl(mut self, ttl: Duration) -> Self {
-        self.cache_ttl = ttl;
+        self.reuse.ttl = ttl;
         self
     }
 
     /// The cache TTL of the check named `name`, overriding [`HealthBuilder::cache_ttl`].
     #[must_use]
     pub fn cache_ttl_for(mut self, name: impl Into<String>, ttl: Duration) -> Self {
-        self.cache_ttl_for.insert(name.into(), ttl);
+        self.reuse.ttl_for.insert(name.into(), ttl);
         self
     }
 
     /// Runs every check every `period` in a background task and serves the latest result,
     /// so probes do no I/O of their own however often they arrive. Each entry's `age_ms`
-    /// tells how old its result is.
+    /// tells how old its result is. The task starts with the first router built inside a
+    /// tokio runtime and ends with the handle.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let health = health_runtime::Health::builder()
+    ///     .background(Duration::from_secs(5))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = health;
+    /// ```
     #[must_use]
     pub fn background(mut self, period: Duration) -> Self {
-        self.background = Some(period);
+        self.reuse.background = Some(period).filter(|period| !period.is_zero());
         self
     }
 
@@ -289,39 +630,131 @@ impl HealthBuilder {
         self
     }
 
-    /// Validates the checks (names, tags, timeouts, unique names) and builds the handle.
+    /// A secret the service holds, scrubbed from every report and log line (see
+    /// [`Health::secret`]).
+    ///
+    /// ```
+    /// let health = health_runtime::Health::builder()
+    ///     .secret("hunter2")
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(health.secrets().scrub("login hunter2"), "login ***");
+    /// ```
+    #[must_use]
+    pub fn secret(mut self, value: impl Into<String>) -> Self {
+        self.secrets.push(value.into());
+        self
+    }
+
+    /// The value of the environment variable `name`, when set, as a secret: the usual way
+    /// to cover the credentials a service reads from its environment.
+    ///
+    /// ```
+    /// let health = health_runtime::Health::builder()
+    ///     .secret_from_env("DATABASE_PASSWORD")
+    ///     .secret_from_env("AZURE_OPENAI_API_KEY")
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = health;
+    /// ```
+    #[must_use]
+    pub fn secret_from_env(mut self, name: impl Into<String>) -> Self {
+        self.secret_vars.push(name.into());
+        self
+    }
+
+    /// Calls `hook` once per status transition of a check (`healthy` → `unhealthy`, with
+    /// the error) or of a probe's whole report (`ready` → `not_ready`, → `shutting_down`):
+    /// the events the transition log records, for a webhook, a publisher or an alert. The
+    /// first result of each is a transition from `None`.
+    ///
+    /// The hook runs where the transition is recorded, outside any lock: keep it quick and
+    /// hand slow work (an HTTP call) to a task or a channel. A hook that panics is logged
+    /// and the others still run.
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    /// use health_runtime::report::Subject;
+    /// use health_runtime::{Check, Health};
+    ///
+    /// let (changes, received) = mpsc::channel();
+    /// let health = Health::builder()
+    ///     .without_registered()
+    ///     .check(Check::new("database", || async { true }))
+    ///     .on_change(move |change| {
+    ///         if let Subject::Check(name) = &change.subject {
+    ///             let _ = changes.send(format!("{name}: {}", change.to));
+    ///         }
+    ///     })
+    ///     .build()?;
+    /// # let _ = (health, received);
+    /// # Ok::<(), health_runtime::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn on_change(mut self, hook: impl Fn(&StatusChange) + Send + Sync + 'static) -> Self {
+        self.hooks.push(Box::new(hook));
+        self
+    }
+
+    /// Validates the checks (names, tags, timeouts, unique names, the expected checks) and
+    /// the details policy's token (see [`DetailsPolicy::full_with_token`]), and builds the
+    /// handle.
     pub fn build(self) -> Result<Health, ConfigError> {
+        self.details.validate()?;
         for check in &self.checks {
             check.validate()?;
         }
+        let ttl_names: Vec<String> = self.reuse.ttl_for.keys().cloned().collect();
+        let expected = self.expected.clone();
         let health = self.assemble();
         let checks = health.checks();
-        crate::routes::ensure_unique(&checks)?;
-        for name in health.inner.cache_ttl_for.keys() {
+        ensure_unique(&checks)?;
+        let known = || checks.iter().map(|check| check.name().to_owned()).collect();
+        for name in ttl_names {
             if !checks.iter().any(|check| check.name() == name) {
                 return Err(ConfigError::UnknownCheck {
-                    name: name.clone(),
+                    name,
                     setting: "cache_ttl_for",
-                    known: checks.iter().map(|check| check.name().to_owned()).collect(),
+                    known: known(),
                 });
             }
+        }
+        let missing: Vec<String> = expected
+            .into_iter()
+            .filter(|name| !checks.iter().any(|check| check.name() == name))
+            .collect();
+        if !missing.is_empty() {
+            return Err(ConfigError::MissingChecks {
+                missing,
+                known: known(),
+            });
         }
         Ok(health)
     }
 
     fn assemble(self) -> Health {
-        let (shutdown, _) = watch::channel(false);
+        let builder = self.checks.len();
+        let mut checks = self.checks;
+        if self.include_registered {
+            checks.extend(registered_checks());
+        }
+        let state = HealthState::new(checks, builder, self.reuse, Hooks::new(self.hooks));
+        let secrets = state.resources.secrets();
+        for secret in &self.secrets {
+            secrets.add(secret);
+        }
+        for name in &self.secret_vars {
+            if let Ok(value) = std::env::var(name) {
+                secrets.add(value);
+            }
+        }
         Health {
             inner: Arc::new(Inner {
-                resources: Resources::default(),
-                checks: self.checks,
-                include_registered: self.include_registered,
+                state,
                 drain_delay: self.drain_delay,
-                shutdown,
-                cache_ttl: self.cache_ttl,
-                cache_ttl_for: self.cache_ttl_for,
-                background: self.background.filter(|period| !period.is_zero()),
                 details: self.details,
+                prober: OnceLock::new(),
+                beacons: Arc::default(),
             }),
         }
     }

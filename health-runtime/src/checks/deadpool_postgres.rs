@@ -6,6 +6,11 @@
 //! server closed are recycled by the pool, so the check recovers by itself after a
 //! restart.
 //!
+//! A pool does not show the password it was configured with, so it cannot register it
+//! for redaction itself: register it with
+//! [`HealthBuilder::secret`](crate::HealthBuilder::secret) or
+//! [`secret_from_env`](crate::HealthBuilder::secret_from_env).
+//!
 //! ```no_run,standalone_crate
 //! use std::time::Duration;
 //! use deadpool_postgres::{Manager, Pool};
@@ -35,10 +40,19 @@ use std::sync::Arc;
 use deadpool_postgres::Pool;
 
 use super::failure::failed;
-use crate::{Check, CheckOutcome};
+use crate::check::{Check, CheckOutcome};
 
 /// Takes a connection from `pool` and runs `SELECT 1` on it. The pool's size and idle
 /// connections are reported as details.
+///
+/// ```no_run,standalone_crate
+/// use health_runtime::{CheckOutcome, health_check};
+///
+/// #[health_check(name = "database", timeout_ms = 2000)]
+/// async fn database(pool: &deadpool_postgres::Pool) -> CheckOutcome {
+///     health_runtime::checks::deadpool_postgres::select_one(pool).await
+/// }
+/// ```
 pub async fn select_one(pool: &Pool) -> CheckOutcome {
     let outcome = match pool.get().await {
         Ok(client) => match client.simple_query("SELECT 1").await {
@@ -55,6 +69,16 @@ pub async fn select_one(pool: &Pool) -> CheckOutcome {
 
 /// A readiness [`Check`] named `name` over the `deadpool_postgres::Pool` provided with
 /// [`Health::provide`](crate::Health::provide).
+///
+/// ```
+/// use health_runtime::Health;
+/// use health_runtime::checks::deadpool_postgres;
+///
+/// let health = Health::builder().check(deadpool_postgres::check("database")).build()?;
+/// // Later, once the pool exists: health.provide(pool);
+/// # let _ = health;
+/// # Ok::<(), health_runtime::ConfigError>(())
+/// ```
 #[track_caller]
 pub fn check(name: impl Into<Cow<'static, str>>) -> Check {
     Check::with_resource(
@@ -63,7 +87,47 @@ pub fn check(name: impl Into<Cow<'static, str>>) -> Check {
     )
 }
 
+/// A readiness [`Check`] named `name` over the provided resource of type `R` that holds a
+/// `deadpool_postgres::Pool`: a newtype telling two pools apart (`struct Replica(Pool)`
+/// with `impl AsRef<Pool> for Replica`).
+///
+/// ```
+/// use health_runtime::Health;
+/// use health_runtime::checks::deadpool_postgres;
+///
+/// struct Replica(::deadpool_postgres::Pool);
+/// impl AsRef<::deadpool_postgres::Pool> for Replica {
+///     fn as_ref(&self) -> &::deadpool_postgres::Pool { &self.0 }
+/// }
+///
+/// let health = Health::builder()
+///     .check(deadpool_postgres::check("primary"))
+///     .check(deadpool_postgres::check_as::<Replica>("replica"))
+///     .build()?;
+/// # let _ = health;
+/// # Ok::<(), health_runtime::ConfigError>(())
+/// ```
+#[track_caller]
+pub fn check_as<R>(name: impl Into<Cow<'static, str>>) -> Check
+where
+    R: AsRef<Pool> + Send + Sync + 'static,
+{
+    Check::with_resource(name, |pool: Arc<R>| async move {
+        select_one((*pool).as_ref()).await
+    })
+}
+
 /// A readiness [`Check`] named `name` over `pool` (a cheap clone of the application's).
+///
+/// ```
+/// use health_runtime::Health;
+/// use health_runtime::checks::deadpool_postgres;
+///
+/// fn health_for(pool: &::deadpool_postgres::Pool) -> Result<Health, health_runtime::ConfigError> {
+///     Health::builder().check(deadpool_postgres::check_with("database", pool.clone())).build()
+/// }
+/// # let _ = health_for;
+/// ```
 #[track_caller]
 pub fn check_with(name: impl Into<Cow<'static, str>>, pool: Pool) -> Check {
     Check::new(name, move || {

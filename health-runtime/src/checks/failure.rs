@@ -2,7 +2,7 @@
 
 use std::error::Error;
 
-use crate::CheckOutcome;
+use crate::check::CheckOutcome;
 
 /// `error` and its sources, joined with `: `, skipping a source whose text its parent
 /// already shows (drivers often repeat their cause).

@@ -6,7 +6,8 @@ use std::ops::RangeInclusive;
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::{StatusCode, Uri};
 
-use crate::CheckOutcome;
+use crate::check::{Check, CheckOutcome};
+use crate::run::redact::pairs::is_secret_key;
 
 /// The request of an HTTP check (`GET url` with headers) and the statuses that count as
 /// healthy (by default `200..=299`). Shared by the `hyper` and `reqwest` checks.
@@ -122,6 +123,46 @@ impl HttpTarget {
         &self.headers
     }
 
+    /// `check` with the credentials of this target registered as its secrets: the URL's
+    /// password, the values of secret-sounding query parameters and headers
+    /// (`Authorization`, `api-key`), and the credential after an `Authorization` scheme.
+    pub(crate) fn register_secrets(&self, check: Check) -> Check {
+        self.secrets()
+            .into_iter()
+            .fold(check, |check, secret| check.secret(secret))
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        let mut secrets = Vec::new();
+        let Ok(uri) = &self.uri else {
+            return secrets;
+        };
+        if let Some(authority) = uri.authority()
+            && let Some((userinfo, _host)) = authority.as_str().rsplit_once('@')
+            && let Some((_user, password)) = userinfo.split_once(':')
+        {
+            secrets.push(percent_decode(password));
+        }
+        let query = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes());
+        secrets.extend(
+            query
+                .filter(|(key, _)| is_secret_key(key))
+                .map(|(_, value)| value.into_owned()),
+        );
+        for (name, value) in &self.headers {
+            if !is_secret_key(name.as_str()) {
+                continue;
+            }
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            if let Some((_scheme, credential)) = value.split_once(' ') {
+                secrets.push(credential.trim().to_owned());
+            }
+            secrets.push(value);
+        }
+        secrets.retain(|secret| !secret.is_empty());
+        secrets
+    }
+
     /// The outcome of an answer with `status`.
     pub(crate) fn judge(&self, status: StatusCode) -> CheckOutcome {
         if self.accepts(status.as_u16()) {
@@ -159,6 +200,29 @@ impl HttpTarget {
 }
 
 /// `GET scheme://host:port/path`: no user info, no query string, no header.
+/// `%XX` sequences decoded; a malformed one is kept as written.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|hex| std::str::from_utf8(hex).ok());
+        match hex.and_then(|hex| u8::from_str_radix(hex, 16).ok()) {
+            Some(byte) if bytes[i] == b'%' => {
+                out.push(byte);
+                i += 3;
+            }
+            _ => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 impl fmt::Display for HttpTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.uri {
@@ -201,6 +265,20 @@ mod tests {
         let message = outcome.message().unwrap();
         assert!(message.contains("api-key"), "{message}");
         assert!(!message.contains("sk-abc"), "{message}");
+    }
+
+    #[test]
+    fn credentials_of_the_target_are_its_secrets() {
+        let target = HttpTarget::get("https://u:p%40ss%2F@h/x?api-version=1&sig=s1g&key=k3y")
+            .header("Authorization", "Bearer t0ken")
+            .header("x-api-key", "xk")
+            .header("accept", "application/json");
+        let mut secrets = target.secrets();
+        secrets.sort();
+        assert_eq!(
+            secrets,
+            ["Bearer t0ken", "k3y", "p@ss/", "s1g", "t0ken", "xk"]
+        );
     }
 
     #[test]

@@ -44,18 +44,34 @@ use hyper_util::rt::TokioExecutor;
 
 use super::HttpTarget;
 use super::failure::failed;
-use crate::{Check, CheckOutcome};
+use crate::check::{Check, CheckOutcome};
 
 /// The plain-HTTP client the check uses.
 pub type HttpClient = Client<HttpConnector, Empty<Bytes>>;
 
 /// A plain-HTTP/1 client. Build one per process (or per check) and reuse it.
+///
+/// ```
+/// let client = health_runtime::checks::hyper::client();
+/// # let _ = client;
+/// ```
 pub fn client() -> HttpClient {
     Client::builder(TokioExecutor::new()).build_http()
 }
 
 /// Sends `GET` to `target` with its headers; healthy when the status is accepted. The
 /// answer's body is not read.
+///
+/// ```no_run,standalone_crate
+/// use health_runtime::checks::{HttpTarget, hyper};
+/// use health_runtime::{CheckOutcome, health_check};
+///
+/// #[health_check(name = "search", timeout_ms = 1500)]
+/// async fn search() -> CheckOutcome {
+///     let client = hyper::client();
+///     hyper::get(&client, &HttpTarget::get("http://127.0.0.1:9200/_cluster/health")).await
+/// }
+/// ```
 pub async fn get(client: &HttpClient, target: &HttpTarget) -> CheckOutcome {
     let uri = match target.request_uri() {
         Ok(uri) => uri.clone(),
@@ -77,12 +93,36 @@ pub async fn get(client: &HttpClient, target: &HttpTarget) -> CheckOutcome {
 
 /// A readiness [`Check`] named `name` that sends `GET` to `target` with one client built
 /// here and reused by every run.
+///
+/// ```
+/// use health_runtime::Health;
+/// use health_runtime::checks::{HttpTarget, hyper};
+///
+/// let health = Health::builder()
+///     .check(hyper::check("search", HttpTarget::get("http://127.0.0.1:9200/_cluster/health")))
+///     .build()?;
+/// # let _ = health;
+/// # Ok::<(), health_runtime::ConfigError>(())
+/// ```
 #[track_caller]
 pub fn check(name: impl Into<Cow<'static, str>>, target: HttpTarget) -> Check {
     check_with(name, client(), target)
 }
 
 /// A readiness [`Check`] named `name` that sends `GET` to `target` with `client`.
+///
+/// ```
+/// use health_runtime::Health;
+/// use health_runtime::checks::{HttpTarget, hyper};
+///
+/// let client = hyper::client();
+/// let health = Health::builder()
+///     .check(hyper::check_with("search", client.clone(), HttpTarget::get("http://127.0.0.1:9200/")))
+///     .check(hyper::check_with("embedder", client, HttpTarget::get("http://127.0.0.1:8080/health")))
+///     .build()?;
+/// # let _ = health;
+/// # Ok::<(), health_runtime::ConfigError>(())
+/// ```
 #[track_caller]
 pub fn check_with(
     name: impl Into<Cow<'static, str>>,
@@ -90,9 +130,13 @@ pub fn check_with(
     target: HttpTarget,
 ) -> Check {
     let target = Arc::new(target);
-    Check::new(name, move || {
-        let client = client.clone();
+    let check = Check::new(name, {
         let target = Arc::clone(&target);
-        async move { get(&client, &target).await }
-    })
+        move || {
+            let client = client.clone();
+            let target = Arc::clone(&target);
+            async move { get(&client, &target).await }
+        }
+    });
+    target.register_secrets(check)
 }

@@ -32,10 +32,20 @@ use reqwest::Client;
 
 use super::HttpTarget;
 use super::failure::failed;
-use crate::{Check, CheckOutcome};
+use crate::check::{Check, CheckOutcome};
 
 /// Sends `GET` to `target` with its headers on `client`; healthy when the status is
 /// accepted. The answer's body is not read.
+///
+/// ```no_run,standalone_crate
+/// use health_runtime::checks::{HttpTarget, reqwest};
+/// use health_runtime::{CheckOutcome, health_check};
+///
+/// #[health_check(name = "payments", timeout_ms = 2000)]
+/// async fn payments(client: &::reqwest::Client) -> CheckOutcome {
+///     reqwest::get(client, &HttpTarget::get("https://payments.internal/health")).await
+/// }
+/// ```
 pub async fn get(client: &Client, target: &HttpTarget) -> CheckOutcome {
     let uri = match target.request_uri() {
         Ok(uri) => uri.to_string(),
@@ -51,23 +61,86 @@ pub async fn get(client: &Client, target: &HttpTarget) -> CheckOutcome {
 
 /// A readiness [`Check`] named `name` that sends `GET` to `target` with the
 /// `reqwest::Client` provided with [`Health::provide`](crate::Health::provide).
+///
+/// ```
+/// use health_runtime::Health;
+/// use health_runtime::checks::{HttpTarget, reqwest};
+///
+/// let health = Health::builder()
+///     .check(reqwest::check("payments", HttpTarget::get("https://payments.internal/health")))
+///     .build()?;
+/// health.provide(::reqwest::Client::new());
+/// # Ok::<(), health_runtime::ConfigError>(())
+/// ```
 #[track_caller]
 pub fn check(name: impl Into<Cow<'static, str>>, target: HttpTarget) -> Check {
     let target = Arc::new(target);
-    Check::with_resource(name, move |client: Arc<Client>| {
+    let check = Check::with_resource(name, {
         let target = Arc::clone(&target);
-        async move { get(&client, &target).await }
-    })
+        move |client: Arc<Client>| {
+            let target = Arc::clone(&target);
+            async move { get(&client, &target).await }
+        }
+    });
+    target.register_secrets(check)
+}
+
+/// Like [`check`], with the client of the provided resource of type `R`: a newtype telling
+/// two clients apart (`struct Internal(Client)` with `impl AsRef<Client> for Internal`).
+///
+/// ```
+/// use health_runtime::Health;
+/// use health_runtime::checks::{HttpTarget, reqwest};
+///
+/// struct Internal(::reqwest::Client);
+/// impl AsRef<::reqwest::Client> for Internal {
+///     fn as_ref(&self) -> &::reqwest::Client { &self.0 }
+/// }
+///
+/// let target = HttpTarget::get("http://ledger.internal/health");
+/// let health = Health::builder().check(reqwest::check_as::<Internal>("ledger", target)).build()?;
+/// # let _ = health;
+/// # Ok::<(), health_runtime::ConfigError>(())
+/// ```
+#[track_caller]
+pub fn check_as<R>(name: impl Into<Cow<'static, str>>, target: HttpTarget) -> Check
+where
+    R: AsRef<Client> + Send + Sync + 'static,
+{
+    let target = Arc::new(target);
+    let check = Check::with_resource(name, {
+        let target = Arc::clone(&target);
+        move |client: Arc<R>| {
+            let target = Arc::clone(&target);
+            async move { get((*client).as_ref(), &target).await }
+        }
+    });
+    target.register_secrets(check)
 }
 
 /// A readiness [`Check`] named `name` that sends `GET` to `target` with `client` (a cheap
 /// clone of the application's).
+///
+/// ```
+/// use health_runtime::Health;
+/// use health_runtime::checks::{HttpTarget, openai, reqwest};
+///
+/// let client = ::reqwest::Client::new();
+/// let target = openai::models("https://api.openai.com/v1", "key-from-env");
+/// let health = Health::builder().check(reqwest::check_with("openai", client, target)).build()?;
+/// # let _ = health;
+/// # Ok::<(), health_runtime::ConfigError>(())
+/// ```
 #[track_caller]
 pub fn check_with(name: impl Into<Cow<'static, str>>, client: Client, target: HttpTarget) -> Check {
     let target = Arc::new(target);
-    Check::new(name, move || {
-        let client = client.clone();
+    let check = Check::new(name, {
         let target = Arc::clone(&target);
-        async move { get(&client, &target).await }
-    })
+        move || {
+            let client = client.clone();
+            let target = Arc::clone(&target);
+            async move { get(&client, &target).await }
+        }
+    });
+    target.register_secrets(check)
 }

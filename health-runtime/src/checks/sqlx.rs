@@ -31,11 +31,21 @@ use std::sync::Arc;
 
 use sqlx::PgPool;
 
+use super::credentials::{debug_password, with_resource_secrets};
 use super::failure::failed;
-use crate::{Check, CheckOutcome};
+use crate::check::{Check, CheckOutcome};
 
 /// Runs `SELECT 1` on a connection of `pool`. The pool's size and idle connections are
 /// reported as details.
+///
+/// ```no_run,standalone_crate
+/// use health_runtime::{CheckOutcome, health_check};
+///
+/// #[health_check(name = "database", timeout_ms = 2000)]
+/// async fn database(pool: &sqlx::PgPool) -> CheckOutcome {
+///     health_runtime::checks::sqlx::select_one(pool).await
+/// }
+/// ```
 pub async fn select_one(pool: &PgPool) -> CheckOutcome {
     let outcome = match sqlx::raw_sql("SELECT 1").execute(pool).await {
         Ok(_) => CheckOutcome::healthy(),
@@ -48,19 +58,78 @@ pub async fn select_one(pool: &PgPool) -> CheckOutcome {
 
 /// A readiness [`Check`] named `name` over the `PgPool` provided with
 /// [`Health::provide`](crate::Health::provide).
+/// The pool's password is registered for redaction.
+///
+/// ```no_run
+/// use health_runtime::Health;
+/// use health_runtime::checks::sqlx;
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let health = Health::builder().check(sqlx::check("database")).build()?;
+/// health.provide(::sqlx::PgPool::connect("postgres://postgres@127.0.0.1/test").await?);
+/// # Ok(()) }
+/// ```
 #[track_caller]
 pub fn check(name: impl Into<Cow<'static, str>>) -> Check {
-    Check::with_resource(
+    with_resource_secrets(
         name,
+        |pool: &PgPool| debug_password(&pool.connect_options()),
         |pool: Arc<PgPool>| async move { select_one(&pool).await },
     )
 }
 
+/// A readiness [`Check`] named `name` over the provided resource of type `R` that holds a
+/// `PgPool`: a newtype telling two pools apart (a primary and a replica).
+/// The pool's password is registered for redaction.
+///
+/// ```
+/// use health_runtime::{Health, checks};
+///
+/// struct Replica(sqlx::PgPool);
+///
+/// impl AsRef<sqlx::PgPool> for Replica {
+///     fn as_ref(&self) -> &sqlx::PgPool {
+///         &self.0
+///     }
+/// }
+///
+/// let health = Health::builder()
+///     .check(checks::sqlx::check("primary"))
+///     .check(checks::sqlx::check_as::<Replica>("replica"))
+///     .build()
+///     .unwrap();
+/// # let _ = health;
+/// ```
+#[track_caller]
+pub fn check_as<R>(name: impl Into<Cow<'static, str>>) -> Check
+where
+    R: AsRef<PgPool> + Send + Sync + 'static,
+{
+    with_resource_secrets(
+        name,
+        |pool: &R| debug_password(&pool.as_ref().connect_options()),
+        |pool: Arc<R>| async move { select_one((*pool).as_ref()).await },
+    )
+}
+
 /// A readiness [`Check`] named `name` over `pool` (a cheap clone of the application's).
+/// The pool's password is registered for redaction.
+///
+/// ```no_run
+/// use health_runtime::Health;
+/// use health_runtime::checks::sqlx;
+///
+/// let pool = ::sqlx::PgPool::connect_lazy("postgres://postgres@127.0.0.1/test").expect("a valid URL");
+/// let health = Health::builder().check(sqlx::check_with("database", pool.clone())).build()?;
+/// # let _ = health;
+/// # Ok::<(), health_runtime::ConfigError>(())
+/// ```
 #[track_caller]
 pub fn check_with(name: impl Into<Cow<'static, str>>, pool: PgPool) -> Check {
+    let password = debug_password(&pool.connect_options()).unwrap_or_default();
     Check::new(name, move || {
         let pool = pool.clone();
         async move { select_one(&pool).await }
     })
+    .secret(password)
 }

@@ -27,12 +27,21 @@ use std::sync::Arc;
 
 use tokio::net::TcpStream;
 
-use crate::{Check, CheckOutcome};
+use crate::check::{Check, CheckOutcome};
 
 /// Opens a TCP connection to `address` (`host:port`, resolved on every run) and closes it.
 ///
 /// Unhealthy with `TCP connect to <address>: <reason>` when name resolution or the
 /// connection fails.
+///
+/// ```no_run,standalone_crate
+/// use health_runtime::{CheckOutcome, health_check};
+///
+/// #[health_check(name = "smtp", timeout_ms = 500)]
+/// async fn smtp() -> CheckOutcome {
+///     health_runtime::checks::tcp::connect("127.0.0.1:25").await
+/// }
+/// ```
 pub async fn connect(address: &str) -> CheckOutcome {
     match TcpStream::connect(address).await {
         Ok(stream) => {
@@ -47,6 +56,15 @@ pub async fn connect(address: &str) -> CheckOutcome {
 }
 
 /// A readiness [`Check`] named `name` that connects to `address` on every run.
+///
+/// ```
+/// use health_runtime::Health;
+/// use health_runtime::checks::tcp;
+///
+/// let health = Health::builder().check(tcp::check("broker", "127.0.0.1:5672")).build()?;
+/// # let _ = health;
+/// # Ok::<(), health_runtime::ConfigError>(())
+/// ```
 #[track_caller]
 pub fn check(name: impl Into<Cow<'static, str>>, address: impl Into<String>) -> Check {
     let address: Arc<str> = address.into().into();

@@ -1,37 +1,68 @@
-//! The command line a service binary offers to print its own probes and lint a manifest.
+//! The command line a service binary offers to print its own manifests and lint one.
 
 use std::io::Write;
+use std::path::Path;
 
-use crate::Check;
+use crate::check::Check;
 
-use super::{DeployConfig, container_apps_probes, kubernetes_probes, lint};
+use super::config::DeployConfig;
+use super::container_apps::container_apps_probes;
+use super::kubernetes::kubernetes_probes;
+use super::lint::lint;
 
-const USAGE: &str =
-    "usage: <service> probes kubernetes | probes container-apps | lint <manifest.yaml>";
+fn usage(program: &str) -> String {
+    format!(
+        "usage: {program} probes kubernetes [--deployment]
+       {program} probes container-apps [--app]
+       {program} lint <manifest.yaml>
+       {program} help
 
-/// Runs the deploy subcommand in `args` (the arguments after the program name), writing to
-/// `out` and `err`, and returns the process exit code; `None` when `args` is not a deploy
-/// subcommand, so the service starts as usual.
+  probes kubernetes          the probe section of the container (--deployment: a complete
+                             apps/v1 Deployment)
+  probes container-apps      the Container Apps `probes:` list (--app: a complete Container
+                             App for `az containerapp create --yaml`)
+  lint <manifest.yaml>       one line per contradiction between the manifest and the health
+                             checks; exit 1 when there is any
+
+Without one of these, {program} starts as usual.
+"
+    )
+}
+
+/// Runs the deploy subcommand in `args` (the whole command line, program name first),
+/// writing to `out` and `err`, and returns the process exit code; `None` when `args` is
+/// not a deploy subcommand, so the service starts as usual with its own arguments.
 ///
-/// - `probes kubernetes`: the Kubernetes probe section; exit 0, or 2 when the checks
-///   cannot fit (the reason on `err`).
-/// - `probes container-apps`: the Container Apps `probes:` list; the same exits.
+/// - `probes kubernetes [--deployment]`: the probe section, or a complete Deployment;
+///   exit 0, or 2 when the checks cannot fit (the reason on `err`).
+/// - `probes container-apps [--app]`: the `probes:` list, or a complete Container App.
 /// - `lint <file>`: one line per finding; exit 1 when there is any, 0 when none, 2 when
 ///   the file cannot be read or holds no probe.
+/// - `help`, `--help`, `-h`: the usage, naming the program; exit 0.
+/// - anything else after `probes` or `lint`: the usage on `err`, exit 2.
+///
+/// Only the manifest or the findings go to `out`, so `> deployment.yaml` captures exactly
+/// the YAML.
 ///
 /// ```
 /// use health_runtime::Check;
 /// use health_runtime::deploy::{DeployConfig, run_command};
 ///
 /// let checks = [Check::new("postgres", || async {})];
-/// let (mut out, mut err) = (Vec::new(), Vec::new());
-/// let args = ["probes", "kubernetes"].map(String::from);
-/// let code = run_command(args, &checks, &DeployConfig::new(), &mut out, &mut err);
+/// let run = |args: &[&str]| {
+///     let (mut out, mut err) = (Vec::new(), Vec::new());
+///     let args = args.iter().map(|a| a.to_string());
+///     let code = run_command(args, &checks, &DeployConfig::new(), &mut out, &mut err);
+///     (code, String::from_utf8(out).unwrap(), String::from_utf8(err).unwrap())
+/// };
+/// let (code, out, _) = run(&["/usr/bin/my-service", "probes", "kubernetes"]);
 /// assert_eq!(code, Some(0));
-/// assert!(String::from_utf8(out).unwrap().contains("livenessProbe:"));
-///
-/// let serve = run_command(Vec::<String>::new(), &checks, &DeployConfig::new(), &mut Vec::new(), &mut Vec::new());
-/// assert_eq!(serve, None);
+/// assert!(out.contains("livenessProbe:"));
+/// let (code, out, _) = run(&["/usr/bin/my-service", "--help"]);
+/// assert_eq!(code, Some(0));
+/// assert!(out.starts_with("usage: my-service probes kubernetes"));
+/// assert_eq!(run(&["/usr/bin/my-service", "probes", "nomad"]).0, Some(2));
+/// assert_eq!(run(&["/usr/bin/my-service", "--port", "8080"]).0, None); // the service's own
 /// ```
 pub fn run_command<I>(
     args: I,
@@ -44,10 +75,23 @@ where
     I: IntoIterator<Item = String>,
 {
     let args: Vec<String> = args.into_iter().collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let code = match args.as_slice() {
+    let program = args
+        .first()
+        .and_then(|argv0| Path::new(argv0).file_name())
+        .map_or_else(
+            || "service".to_owned(),
+            |name| name.to_string_lossy().into_owned(),
+        );
+    let words: Vec<&str> = args.iter().skip(1).map(String::as_str).collect();
+    let code = match words.as_slice() {
+        ["help" | "--help" | "-h"] => write_out(&usage(&program), out, err),
         ["probes", "kubernetes"] => print(
             kubernetes_probes(checks, config).map(|p| p.to_yaml()),
+            out,
+            err,
+        ),
+        ["probes", "kubernetes", "--deployment"] => print(
+            kubernetes_probes(checks, config).map(|p| p.deployment_yaml()),
             out,
             err,
         ),
@@ -56,9 +100,19 @@ where
             out,
             err,
         ),
+        ["probes", "container-apps", "--app"] => print(
+            container_apps_probes(checks, config).map(|p| p.container_app_yaml()),
+            out,
+            err,
+        ),
         ["lint", file] => lint_file(file, checks, config, out, err),
-        ["probes", ..] | ["lint", ..] => {
-            let _ = writeln!(err, "{USAGE}");
+        ["probes" | "lint" | "help" | "--help" | "-h", ..] => {
+            let _ = write!(
+                err,
+                "{program}: unknown or incomplete command `{}`\n{}",
+                words.join(" "),
+                usage(&program)
+            );
             2
         }
         _ => return None,
@@ -67,26 +121,38 @@ where
 }
 
 /// [`run_command`] on the process's own arguments, stdout and stderr: the one line a
-/// service's `main` needs before it starts serving.
+/// service's `main` needs before it starts serving (and before it sets up logging, or
+/// with logs on stderr, so that nothing but the manifest reaches stdout).
 ///
 /// ```no_run
 /// use health_runtime::Health;
 /// use health_runtime::deploy::{DeployConfig, run_command_from_env};
 ///
 /// let health = Health::new();
-/// if let Some(code) = run_command_from_env(&health.checks(), &DeployConfig::new()) {
+/// let config = DeployConfig::new().drain_delay(health.drain_delay());
+/// if let Some(code) = run_command_from_env(&health.checks(), &config) {
 ///     std::process::exit(code);
 /// }
 /// // ... serve as usual
 /// ```
 pub fn run_command_from_env(checks: &[Check], config: &DeployConfig) -> Option<i32> {
     run_command(
-        std::env::args().skip(1),
+        std::env::args(),
         checks,
         config,
         &mut std::io::stdout().lock(),
         &mut std::io::stderr().lock(),
     )
+}
+
+fn write_out(text: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(error) => {
+            let _ = writeln!(err, "cannot write to stdout: {error}");
+            2
+        }
+    }
 }
 
 fn print<E: std::fmt::Display>(
@@ -95,13 +161,7 @@ fn print<E: std::fmt::Display>(
     err: &mut dyn Write,
 ) -> i32 {
     match yaml {
-        Ok(yaml) => match out.write_all(yaml.as_bytes()) {
-            Ok(()) => 0,
-            Err(error) => {
-                let _ = writeln!(err, "cannot write the manifest: {error}");
-                2
-            }
-        },
+        Ok(yaml) => write_out(&yaml, out, err),
         Err(error) => {
             let _ = writeln!(err, "error: {error}");
             2

@@ -1,366 +1,22 @@
-//! Lints the probes of an existing manifest against the checks the service really runs.
+//! The lint rules: what a manifest's probes and shutdown settings must be for the checks
+//! the service really runs.
 
-use std::fmt;
-use std::time::Duration;
+use crate::check::Check;
+use crate::probe::Probe;
 
-use serde::Deserialize;
-use yaml_serde::Value;
+use super::config::DeployConfig;
+use super::findings::{Finding, FindingKind};
+use super::manifest::{DeclaredContainer, DeclaredGrpc, DeclaredProbe, LintError, declared_probes};
+use super::plan::{
+    SlowestCheck, ceil_seconds_or_zero, readiness_notice, required_timeout_seconds, slowest_check,
+    startup_budget,
+};
+use super::platform::Platform;
 
-use crate::{Check, Probe};
-
-use super::DeployConfig;
-use super::rules::{Platform, required_timeout_seconds, slowest_check, startup_budget};
-
-/// A probe as a manifest declares it, with the platform defaults filled in for the fields
-/// it leaves out (Kubernetes and Container Apps share them: period 10 s, timeout 1 s,
-/// success 1, failure 3, no initial delay).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeclaredProbe {
-    /// Which probe.
-    pub probe: Probe,
-    /// The `httpGet` path, or `None` for an exec, TCP or gRPC probe.
-    pub path: Option<String>,
-    /// The `httpGet` port as written (a number or a port name).
-    pub port: Option<String>,
-    /// `initialDelaySeconds`.
-    pub initial_delay_seconds: u64,
-    /// `periodSeconds`.
-    pub period_seconds: u64,
-    /// `timeoutSeconds`.
-    pub timeout_seconds: u64,
-    /// Whether `timeoutSeconds` was written or is the 1 s default.
-    pub timeout_explicit: bool,
-    /// `successThreshold`.
-    pub success_threshold: u64,
-    /// `failureThreshold`.
-    pub failure_threshold: u64,
-}
-
-/// A container of a manifest and the probes it declares.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeclaredContainer {
-    /// The container's `name`, or `(unnamed)` when it has none (a bare probe section).
-    pub name: String,
-    /// Kubernetes (`livenessProbe`, ...) or Container Apps (`probes:`).
-    pub platform: Platform,
-    /// Its probes.
-    pub probes: Vec<DeclaredProbe>,
-}
-
-impl DeclaredContainer {
-    /// The declared probe of the given kind.
-    pub fn probe(&self, probe: Probe) -> Option<&DeclaredProbe> {
-        self.probes.iter().find(|p| p.probe == probe)
-    }
-}
-
-/// One contradiction between a manifest and the checks.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    /// The container it is about.
-    pub container: String,
-    /// The probe it is about, if one.
-    pub probe: Option<Probe>,
-    /// What is wrong.
-    pub kind: FindingKind,
-}
-
-/// What a [`Finding`] is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FindingKind {
-    /// The probe gives up before its slowest check can answer: the kubelet counts a
-    /// failure while the service is healthy (the reference article's bug).
-    TimeoutTooShort {
-        /// The probe's timeout.
-        timeout_seconds: u64,
-        /// Whether it was written or is the 1 s default.
-        explicit: bool,
-        /// The slowest check behind the probe's path.
-        check: String,
-        /// That check's timeout.
-        check_timeout: Duration,
-        /// The timeout the probe needs, margin included.
-        needed_seconds: u64,
-    },
-    /// Liveness calls the readiness path: a dependency outage restarts every pod.
-    LivenessOnReadinessPath {
-        /// The path.
-        path: String,
-    },
-    /// Readiness calls the liveness path: it never takes the pod out of traffic.
-    ReadinessOnLivenessPath {
-        /// The path.
-        path: String,
-    },
-    /// The service has readiness checks but no readiness probe: traffic keeps coming while
-    /// its dependencies are down.
-    MissingReadinessProbe {
-        /// The readiness checks nobody asks about.
-        checks: Vec<String>,
-    },
-    /// A slow starter without a startup probe: liveness can restart it before it started.
-    MissingStartupProbe {
-        /// The declared expected startup.
-        expected_startup: Duration,
-        /// How long liveness waits before its restart.
-        liveness_budget: Duration,
-    },
-    /// The startup probe's budget ends before the expected startup does.
-    StartupBudgetTooShort {
-        /// `initialDelaySeconds + (failureThreshold - 1) × periodSeconds`.
-        budget: Duration,
-        /// The declared expected startup.
-        expected_startup: Duration,
-    },
-    /// Liveness and startup probes must have `successThreshold: 1`.
-    SuccessThresholdNotOne {
-        /// The value written.
-        value: u64,
-    },
-    /// The path has no health handler: every probe gets a 404.
-    NoHandler {
-        /// The path.
-        path: String,
-    },
-    /// The probe calls another port than the service listens on.
-    WrongPort {
-        /// The port written.
-        port: String,
-        /// The service's port.
-        expected: u16,
-    },
-    /// A value Container Apps rejects.
-    OutOfRange {
-        /// The field.
-        field: &'static str,
-        /// The value written.
-        value: u64,
-        /// The smallest accepted value.
-        min: u64,
-        /// The largest accepted value.
-        max: u64,
-    },
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "container `{}`", self.container)?;
-        if let Some(probe) = self.probe {
-            write!(f, ", {probe} probe")?;
-        }
-        f.write_str(": ")?;
-        match &self.kind {
-            FindingKind::TimeoutTooShort {
-                timeout_seconds,
-                explicit,
-                check,
-                check_timeout,
-                needed_seconds,
-            } => write!(
-                f,
-                "timeoutSeconds is {timeout_seconds}{} but check `{check}` may take {} ms; \
-                 the probe gives up before the service answers. Set timeoutSeconds to at \
-                 least {needed_seconds}",
-                if *explicit {
-                    ""
-                } else {
-                    " (the default: none is set)"
-                },
-                check_timeout.as_millis()
-            ),
-            FindingKind::LivenessOnReadinessPath { path } => write!(
-                f,
-                "liveness calls the readiness path `{path}`, so a dependency outage restarts \
-                 the pod; point it at the liveness path"
-            ),
-            FindingKind::ReadinessOnLivenessPath { path } => write!(
-                f,
-                "readiness calls the liveness path `{path}`, which runs no dependency check, so \
-                 the pod never leaves traffic; point it at the readiness path"
-            ),
-            FindingKind::MissingReadinessProbe { checks } => write!(
-                f,
-                "no readiness probe, so traffic keeps coming while readiness checks fail \
-                 ({}); add a readinessProbe on the readiness path",
-                checks.join(", ")
-            ),
-            FindingKind::MissingStartupProbe {
-                expected_startup,
-                liveness_budget,
-            } => write!(
-                f,
-                "no startup probe, but the service starts slowly (startup checks, up to {} s) \
-                 and liveness restarts it after {} s; add a startupProbe",
-                expected_startup.as_secs(),
-                liveness_budget.as_secs()
-            ),
-            FindingKind::StartupBudgetTooShort {
-                budget,
-                expected_startup,
-            } => write!(
-                f,
-                "the startup budget is {} s but the service may take {} s to start, so it is \
-                 restarted before it ever starts; raise failureThreshold or periodSeconds",
-                budget.as_secs(),
-                expected_startup.as_secs()
-            ),
-            FindingKind::SuccessThresholdNotOne { value } => write!(
-                f,
-                "successThreshold is {value}; liveness and startup probes must use 1"
-            ),
-            FindingKind::NoHandler { path } => {
-                write!(
-                    f,
-                    "no health handler serves `{path}`; every probe gets a 404"
-                )
-            }
-            FindingKind::WrongPort { port, expected } => {
-                write!(f, "calls port {port} but the service listens on {expected}")
-            }
-            FindingKind::OutOfRange {
-                field,
-                value,
-                min,
-                max,
-            } => write!(
-                f,
-                "{field} is {value}; Azure Container Apps accepts {min} to {max}"
-            ),
-        }
-    }
-}
-
-/// Why a manifest could not be linted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum LintError {
-    /// The text is not YAML.
-    Yaml(String),
-    /// No container in it declares a probe.
-    NoProbes,
-}
-
-impl fmt::Display for LintError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LintError::Yaml(error) => write!(f, "the manifest is not valid YAML: {error}"),
-            LintError::NoProbes => f.write_str(
-                "no container in the manifest declares a probe (looked for livenessProbe, \
-                 readinessProbe, startupProbe and Container Apps `probes:`)",
-            ),
-        }
-    }
-}
-
-impl std::error::Error for LintError {}
-
-/// The containers with probes in `yaml`: one or more documents holding Deployments, Pods,
-/// Container Apps, or bare probe sections such as the generators print.
-pub fn declared_probes(yaml: &str) -> Result<Vec<DeclaredContainer>, LintError> {
-    let mut containers = Vec::new();
-    for document in yaml_serde::Deserializer::from_str(yaml) {
-        let value = Value::deserialize(document).map_err(|e| LintError::Yaml(e.to_string()))?;
-        collect(&value, &mut containers);
-    }
-    if containers.is_empty() {
-        return Err(LintError::NoProbes);
-    }
-    Ok(containers)
-}
-
-const KUBERNETES_KEYS: [(&str, Probe); 3] = [
-    ("startupProbe", Probe::Startup),
-    ("livenessProbe", Probe::Liveness),
-    ("readinessProbe", Probe::Readiness),
-];
-
-fn collect(value: &Value, out: &mut Vec<DeclaredContainer>) {
-    match value {
-        Value::Mapping(map) => {
-            let name = map
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("(unnamed)")
-                .to_owned();
-            let kubernetes: Vec<_> = KUBERNETES_KEYS
-                .iter()
-                .filter_map(|(key, probe)| map.get(*key).map(|v| declared(*probe, v)))
-                .collect();
-            if !kubernetes.is_empty() {
-                out.push(DeclaredContainer {
-                    name: name.clone(),
-                    platform: Platform::Kubernetes,
-                    probes: kubernetes,
-                });
-            }
-            if let Some(Value::Sequence(list)) = map.get("probes") {
-                let probes: Vec<_> = list
-                    .iter()
-                    .filter_map(|item| {
-                        let kind = item.get("type")?.as_str()?.to_ascii_lowercase();
-                        Some(declared(kind.parse().ok()?, item))
-                    })
-                    .collect();
-                if !probes.is_empty() {
-                    out.push(DeclaredContainer {
-                        name,
-                        platform: Platform::ContainerApps,
-                        probes,
-                    });
-                }
-            }
-            for (key, child) in map {
-                let is_probe = key
-                    .as_str()
-                    .is_some_and(|k| k == "probes" || KUBERNETES_KEYS.iter().any(|(p, _)| *p == k));
-                if !is_probe {
-                    collect(child, out);
-                }
-            }
-        }
-        Value::Sequence(items) => items.iter().for_each(|item| collect(item, out)),
-        Value::Tagged(tagged) => collect(&tagged.value, out),
-        _ => {}
-    }
-}
-
-fn declared(probe: Probe, value: &Value) -> DeclaredProbe {
-    let number = |key: &str| {
-        value.get(key).and_then(|v| match v {
-            Value::Number(n) => n.as_u64(),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        })
-    };
-    let http = value.get("httpGet");
-    let scalar = |v: &Value| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    };
-    let timeout = number("timeoutSeconds");
-    DeclaredProbe {
-        probe,
-        path: http.map(|h| {
-            h.get("path")
-                .and_then(scalar)
-                .unwrap_or_else(|| "/".to_owned())
-        }),
-        port: http.and_then(|h| h.get("port")).and_then(scalar),
-        initial_delay_seconds: number("initialDelaySeconds").unwrap_or(0),
-        period_seconds: number("periodSeconds").unwrap_or(10),
-        timeout_seconds: timeout.unwrap_or(1),
-        timeout_explicit: timeout.is_some(),
-        success_threshold: number("successThreshold").unwrap_or(1),
-        failure_threshold: number("failureThreshold").unwrap_or(3),
-    }
-}
-
-/// Lints the probes of the manifest `yaml` against `checks` (usually
-/// [`Health::checks`](crate::Health::checks)) and `config`: every contradiction found,
-/// empty when there is none. Containers whose probes call neither the service's port nor
-/// its health paths (sidecars) are left alone, unless no container calls them.
+/// Lints the probes and shutdown settings of the manifest `yaml` against `checks`
+/// (usually [`Health::checks`](crate::Health::checks)) and `config`: every contradiction
+/// found, empty when there is none. Containers whose probes call neither the service's
+/// port nor its health paths (sidecars) are left alone, unless no container calls them.
 ///
 /// ```
 /// use std::time::Duration;
@@ -401,17 +57,24 @@ pub fn lint(
         .collect())
 }
 
-/// Whether an HTTP probe of `container` calls the service's port or one of its paths.
+/// Whether an HTTP probe of `container` calls the service's port or one of its paths, or
+/// a gRPC probe its gRPC port or one of its service names.
 fn probes_this_service(
     container: &DeclaredContainer,
     checks: &[Check],
     config: &DeployConfig,
 ) -> bool {
     container.probes.iter().any(|probe| {
+        if let Some(grpc) = &probe.grpc {
+            let port = grpc.port.as_deref().and_then(|p| container.port_number(p));
+            let service = grpc.service.as_deref().unwrap_or_default();
+            return (config.grpc_port.is_some() && port == config.grpc_port)
+                || !matches!(grpc_target(service, checks), Target::Nothing);
+        }
         let Some(path) = &probe.path else {
             return false;
         };
-        let port = probe.port.as_deref().and_then(|p| p.parse::<u16>().ok());
+        let port = probe.port.as_deref().and_then(|p| container.port_number(p));
         port == Some(config.port) || !matches!(target(path, checks, config), Target::Nothing)
     })
 }
@@ -421,67 +84,110 @@ fn lint_container(
     checks: &[Check],
     config: &DeployConfig,
 ) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    let mut report = |probe: Option<Probe>, kind: FindingKind| {
-        findings.push(Finding {
-            container: container.name.clone(),
-            probe,
-            kind,
-        });
-    };
+    let mut findings: Vec<(Option<Probe>, FindingKind)> = Vec::new();
     for declared in &container.probes {
-        for kind in lint_probe(declared, container.platform, checks, config) {
-            report(Some(declared.probe), kind);
+        for kind in lint_probe(declared, container, checks, config) {
+            findings.push((Some(declared.probe), kind));
         }
     }
     if container.probe(Probe::Readiness).is_none() {
         let checks: Vec<_> = checks
             .iter()
-            .filter(|c| c.probe_set().contains(Probe::Readiness))
+            .filter(|c| c.probes.contains(Probe::Readiness))
             .map(|c| c.name().to_owned())
             .collect();
         if !checks.is_empty() {
-            report(None, FindingKind::MissingReadinessProbe { checks });
+            findings.push((None, FindingKind::MissingReadinessProbe { checks }));
         }
     }
+    findings.extend(lint_startup(container, checks, config));
+    findings.extend(lint_shutdown(container, config));
+    findings
+        .into_iter()
+        .map(|(probe, kind)| Finding {
+            container: container.name.clone(),
+            probe,
+            kind,
+        })
+        .collect()
+}
+
+fn lint_startup(
+    container: &DeclaredContainer,
+    checks: &[Check],
+    config: &DeployConfig,
+) -> Option<(Option<Probe>, FindingKind)> {
     let expected_startup = config.expected_startup;
-    match container.probe(Probe::Startup) {
-        Some(startup) => {
-            let budget = startup_budget(
-                startup.initial_delay_seconds,
-                startup.period_seconds,
-                startup.failure_threshold,
-            );
-            if budget < expected_startup {
-                report(
-                    Some(Probe::Startup),
-                    FindingKind::StartupBudgetTooShort {
-                        budget,
-                        expected_startup,
-                    },
-                );
-            }
-        }
-        None => {
-            let liveness_budget = container.probe(Probe::Liveness).map(|liveness| {
-                startup_budget(
-                    liveness.initial_delay_seconds,
-                    liveness.period_seconds,
-                    liveness.failure_threshold,
-                )
-            });
-            let has_startup_checks = slowest_check(checks, Probe::Startup).is_some();
-            if let Some(liveness_budget) = liveness_budget
-                && (has_startup_checks || liveness_budget < expected_startup)
-            {
-                report(
+    if let Some(startup) = container.probe(Probe::Startup) {
+        let budget = startup_budget(
+            startup.initial_delay_seconds,
+            startup.period_seconds,
+            startup.failure_threshold,
+        );
+        return (budget < expected_startup).then_some((
+            Some(Probe::Startup),
+            FindingKind::StartupBudgetTooShort {
+                budget,
+                expected_startup,
+            },
+        ));
+    }
+    let liveness = container.probe(Probe::Liveness)?;
+    let liveness_budget = startup_budget(
+        liveness.initial_delay_seconds,
+        liveness.period_seconds,
+        liveness.failure_threshold,
+    );
+    let has_startup_checks = slowest_check(checks, Probe::Startup).is_some();
+    (has_startup_checks || liveness_budget < expected_startup).then_some((
+        None,
+        FindingKind::MissingStartupProbe {
+            expected_startup,
+            liveness_budget,
+        },
+    ))
+}
+
+/// The grace period, the preStop hook and readiness against the drain delay and the
+/// shutdown timeout. A bare probe section declares no grace period and is not judged.
+fn lint_shutdown(
+    container: &DeclaredContainer,
+    config: &DeployConfig,
+) -> Vec<(Option<Probe>, FindingKind)> {
+    let mut findings = Vec::new();
+    let needed_seconds = ceil_seconds_or_zero(config.drain_delay + config.shutdown_timeout);
+    if let Some(grace_seconds) = container.termination_grace_period_seconds {
+        match container.pre_stop_sleep_seconds.filter(|s| *s > 0) {
+            Some(pre_stop_seconds) if grace_seconds < pre_stop_seconds + needed_seconds => {
+                findings.push((
                     None,
-                    FindingKind::MissingStartupProbe {
-                        expected_startup,
-                        liveness_budget,
+                    FindingKind::PreStopEatsGracePeriod {
+                        pre_stop_seconds,
+                        grace_seconds,
+                        needed_seconds,
                     },
-                );
+                ));
             }
+            None if grace_seconds < needed_seconds => findings.push((
+                None,
+                FindingKind::GracePeriodTooShort {
+                    grace_seconds,
+                    needed_seconds,
+                },
+            )),
+            _ => {}
+        }
+    }
+    if let Some(readiness) = container.probe(Probe::Readiness) {
+        let notice = readiness_notice(readiness.period_seconds, readiness.failure_threshold);
+        if notice > config.drain_delay {
+            findings.push((
+                Some(Probe::Readiness),
+                FindingKind::ReadinessSlowerThanDrain {
+                    notice,
+                    drain_delay: config.drain_delay,
+                },
+            ));
         }
     }
     findings
@@ -504,7 +210,7 @@ fn target<'a>(path: &str, checks: &'a [Check], config: &DeployConfig) -> Target<
         if let Some(name) = path.strip_prefix(&prefix)
             && let Some(check) = checks
                 .iter()
-                .find(|c| c.name() == name && c.probe_set().contains(probe))
+                .find(|c| c.name() == name && c.probes.contains(probe))
         {
             return Target::OneCheck(probe, check);
         }
@@ -514,12 +220,12 @@ fn target<'a>(path: &str, checks: &'a [Check], config: &DeployConfig) -> Target<
 
 fn lint_probe(
     declared: &DeclaredProbe,
-    platform: Platform,
+    container: &DeclaredContainer,
     checks: &[Check],
     config: &DeployConfig,
 ) -> Vec<FindingKind> {
     let mut findings = Vec::new();
-    if platform == Platform::ContainerApps {
+    if container.platform == Platform::ContainerApps {
         findings.extend(out_of_range(declared));
     }
     if matches!(declared.probe, Probe::Liveness | Probe::Startup) && declared.success_threshold != 1
@@ -528,11 +234,17 @@ fn lint_probe(
             value: declared.success_threshold,
         });
     }
+    if let Some(grpc) = &declared.grpc {
+        findings.extend(lint_grpc(declared, grpc, container, checks, config));
+        return findings;
+    }
     let Some(path) = &declared.path else {
-        return findings; // exec, TCP and gRPC probes do not reach the health handlers
+        return findings; // exec and TCP probes do not reach the health handlers
     };
     if let Some(port) = &declared.port
-        && port.parse::<u16>().is_ok_and(|p| p != config.port)
+        && container
+            .port_number(port)
+            .is_some_and(|p| p != config.port)
     {
         findings.push(FindingKind::WrongPort {
             port: port.clone(),
@@ -545,15 +257,7 @@ fn lint_probe(
             return findings;
         }
         Target::Probe(served) => {
-            match (declared.probe, served) {
-                (Probe::Liveness, Probe::Readiness) => {
-                    findings.push(FindingKind::LivenessOnReadinessPath { path: path.clone() });
-                }
-                (Probe::Readiness, Probe::Liveness) => {
-                    findings.push(FindingKind::ReadinessOnLivenessPath { path: path.clone() });
-                }
-                _ => {}
-            }
+            findings.extend(crossed_paths(declared.probe, served, path));
             slowest_check(checks, served)
         }
         Target::OneCheck(served, check) => {
@@ -563,19 +267,123 @@ fn lint_probe(
             slowest_check(std::slice::from_ref(check), served)
         }
     };
+    findings.extend(timeout_too_short(declared, slowest, config));
+    findings
+}
+
+fn timeout_too_short(
+    declared: &DeclaredProbe,
+    slowest: Option<SlowestCheck>,
+    config: &DeployConfig,
+) -> Option<FindingKind> {
     let needed = required_timeout_seconds(slowest.as_ref(), config.timeout_margin);
-    if let Some(slowest) = slowest
-        && declared.timeout_seconds < needed
+    let slowest = slowest?;
+    (declared.timeout_seconds < needed).then_some(FindingKind::TimeoutTooShort {
+        timeout_seconds: declared.timeout_seconds,
+        explicit: declared.timeout_explicit,
+        check: slowest.name,
+        check_timeout: slowest.timeout,
+        needed_seconds: needed,
+    })
+}
+
+/// Which probe a gRPC service name answers as (DESIGN §4b: `""` is readiness, the probe
+/// names are the probes, a check's name is that check, gated like its first probe of
+/// readiness, startup, liveness).
+fn grpc_target<'a>(service: &str, checks: &'a [Check]) -> Target<'a> {
+    if service.is_empty() {
+        return Target::Probe(Probe::Readiness);
+    }
+    if let Some(probe) = Probe::ALL.into_iter().find(|p| p.as_str() == service) {
+        return Target::Probe(probe);
+    }
+    let Some(check) = checks.iter().find(|c| c.name() == service) else {
+        return Target::Nothing;
+    };
+    [Probe::Readiness, Probe::Startup, Probe::Liveness]
+        .into_iter()
+        .find(|probe| check.probes.contains(*probe))
+        .map_or(Target::Nothing, |probe| Target::OneCheck(probe, check))
+}
+
+/// A `grpc:` probe: Container Apps has none; liveness must name its service, since `""`
+/// is readiness; the service must exist and the timeout cover its slowest check.
+fn lint_grpc(
+    declared: &DeclaredProbe,
+    grpc: &DeclaredGrpc,
+    container: &DeclaredContainer,
+    checks: &[Check],
+    config: &DeployConfig,
+) -> Vec<FindingKind> {
+    if container.platform == Platform::ContainerApps {
+        return vec![FindingKind::GrpcOnContainerApps];
+    }
+    let mut findings = Vec::new();
+    if let (Some(port), Some(expected)) = (&grpc.port, config.grpc_port)
+        && container.port_number(port).is_some_and(|p| p != expected)
     {
-        findings.push(FindingKind::TimeoutTooShort {
-            timeout_seconds: declared.timeout_seconds,
-            explicit: declared.timeout_explicit,
-            check: slowest.name,
-            check_timeout: slowest.timeout,
-            needed_seconds: needed,
+        findings.push(FindingKind::WrongPort {
+            port: port.clone(),
+            expected,
         });
     }
+    let service = match &grpc.service {
+        Some(service) => service.as_str(),
+        None if declared.probe == Probe::Liveness => {
+            findings.push(FindingKind::GrpcLivenessWithoutService);
+            ""
+        }
+        None => "",
+    };
+    let slowest = match grpc_target(service, checks) {
+        Target::Nothing => {
+            findings.push(FindingKind::NoGrpcService {
+                service: service.to_owned(),
+            });
+            return findings;
+        }
+        Target::Probe(served) => {
+            // The missing service was reported above; an explicit one that crosses is not.
+            if grpc.service.is_some() {
+                findings.extend(crossed_services(declared.probe, served, service));
+            }
+            slowest_check(checks, served)
+        }
+        Target::OneCheck(served, check) => {
+            if declared.probe == Probe::Liveness && served == Probe::Readiness {
+                findings.push(FindingKind::LivenessOnReadinessService {
+                    service: service.to_owned(),
+                });
+            }
+            slowest_check(std::slice::from_ref(check), served)
+        }
+    };
+    findings.extend(timeout_too_short(declared, slowest, config));
     findings
+}
+
+fn crossed_services(declared: Probe, served: Probe, service: &str) -> Option<FindingKind> {
+    match (declared, served) {
+        (Probe::Liveness, Probe::Readiness) => Some(FindingKind::LivenessOnReadinessService {
+            service: service.to_owned(),
+        }),
+        (Probe::Readiness, Probe::Liveness) => Some(FindingKind::ReadinessOnLivenessService {
+            service: service.to_owned(),
+        }),
+        _ => None,
+    }
+}
+
+fn crossed_paths(declared: Probe, served: Probe, path: &str) -> Option<FindingKind> {
+    match (declared, served) {
+        (Probe::Liveness, Probe::Readiness) => Some(FindingKind::LivenessOnReadinessPath {
+            path: path.to_owned(),
+        }),
+        (Probe::Readiness, Probe::Liveness) => Some(FindingKind::ReadinessOnLivenessPath {
+            path: path.to_owned(),
+        }),
+        _ => None,
+    }
 }
 
 fn out_of_range(declared: &DeclaredProbe) -> Vec<FindingKind> {

@@ -1,0 +1,142 @@
+//! The secret values one `Health` knows about: registered by the application and by the
+//! checks that were given credentials, and scrubbed from everything a run reports.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::{Arc, RwLock};
+
+/// What a scrubbed secret is replaced with.
+pub(crate) const MASK: &str = "***";
+
+/// A set of secret values scrubbed, exactly and wherever they appear, from every error,
+/// `details` value and log line of the checks of one [`Health`](crate::Health) — the first
+/// line of redaction, before the patterns of [`redact`](crate::redact::redact).
+///
+/// Each value is also scrubbed in its URL-encoded forms (`p@ss/word` as `p%40ss%2Fword`),
+/// as drivers print it inside connection strings.
+///
+/// ```
+/// use health_runtime::redact::Secrets;
+///
+/// let secrets = Secrets::default();
+/// secrets.add("hunter2/#?");
+/// assert_eq!(secrets.scrub("auth failed for hunter2/#?"), "auth failed for ***");
+/// assert_eq!(secrets.scrub("redis://:hunter2%2F%23%3F@cache"), "redis://:***@cache");
+/// ```
+///
+/// Cheap to clone: every clone is the same set.
+#[derive(Clone, Default)]
+pub struct Secrets {
+    /// Every form of every secret, longest first, so that a secret containing another is
+    /// replaced whole.
+    forms: Arc<RwLock<Vec<String>>>,
+}
+
+impl Secrets {
+    /// Adds a secret value; an empty value is ignored.
+    pub fn add(&self, secret: impl AsRef<str>) {
+        let secret = secret.as_ref();
+        // Checks add the password of their client before every run: most adds are repeats.
+        if secret.is_empty() || self.read().iter().any(|form| form == secret) {
+            return;
+        }
+        let mut forms = self
+            .forms
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner());
+        for form in encoded_forms(secret) {
+            if !forms.contains(&form) {
+                forms.push(form);
+            }
+        }
+        forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
+    }
+
+    /// Whether no secret was added yet (nothing is scrubbed but the patterns).
+    pub fn is_empty(&self) -> bool {
+        self.read().is_empty()
+    }
+
+    /// The length in bytes of the longest form of any secret (0 when there is none).
+    pub(crate) fn longest_form(&self) -> usize {
+        self.read().first().map_or(0, String::len)
+    }
+
+    /// `text` with every known secret replaced by `***`.
+    pub fn scrub<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let forms = self.read();
+        let mut text = Cow::Borrowed(text);
+        for form in forms.iter() {
+            if text.contains(form.as_str()) {
+                text = Cow::Owned(text.replace(form.as_str(), MASK));
+            }
+        }
+        text
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<String>> {
+        self.forms
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secrets({} forms)", self.read().len())
+    }
+}
+
+/// The secret as written, percent-encoded (upper- and lowercase hex) and form-encoded.
+fn encoded_forms(secret: &str) -> Vec<String> {
+    let upper = percent_encode(secret, b"0123456789ABCDEF");
+    let lower = percent_encode(secret, b"0123456789abcdef");
+    let form: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let mut forms = vec![secret.to_owned()];
+    for encoded in [upper, lower, form] {
+        if !forms.contains(&encoded) {
+            forms.push(encoded);
+        }
+    }
+    forms
+}
+
+/// Every byte but RFC 3986's unreserved characters as `%XX`.
+fn percent_encode(secret: &str, hex: &[u8; 16]) -> String {
+    let mut out = String::with_capacity(secret.len() * 3);
+    for byte in secret.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            out.push(char::from(hex[usize::from(byte >> 4)]));
+            out.push(char::from(hex[usize::from(byte & 0xf)]));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrubs_every_form_and_keeps_the_rest() {
+        let secrets = Secrets::default();
+        secrets.add("pa ss/wörd");
+        secrets.add("");
+        let text =
+            "pa ss/wörd | pa%20ss%2Fw%C3%B6rd | pa+ss%2Fw%C3%B6rd | pa%20ss%2fw%c3%b6rd | ok";
+        assert_eq!(secrets.scrub(text), "*** | *** | *** | *** | ok");
+        assert!(matches!(secrets.scrub("nothing here"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_secret_containing_another_is_replaced_whole() {
+        let secrets = Secrets::default();
+        secrets.add("abc");
+        secrets.add("abcdef");
+        assert_eq!(secrets.scrub("x abcdef y abc"), "x *** y ***");
+        assert!(!format!("{secrets:?}").contains("abc"));
+    }
+}

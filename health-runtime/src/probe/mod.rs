@@ -1,0 +1,23 @@
+//! Probe semantics, independent of any transport: the three probes, the startup latch,
+//! the readiness gate, shutdown, the application's own availability, and the aggregation of check results into a report.
+//! HTTP and gRPC only render what this layer decides.
+
+mod availability;
+mod beacon;
+mod lifecycle;
+mod prober;
+pub(crate) mod report;
+mod state;
+
+pub(crate) use report::{Report, ReportStatus};
+
+pub use crate::check::probes::{Probe, ProbeSet, UnknownProbe};
+pub use beacon::ShutdownGuard;
+
+pub(crate) use availability::Availability;
+#[cfg(feature = "grpc")]
+pub(crate) use availability::Changes;
+pub(crate) use beacon::Beacons;
+pub(crate) use lifecycle::Lifecycle;
+pub(crate) use prober::{Exclusions, Prober, Scope, Unresolved};
+pub(crate) use state::{HealthState, ReuseSettings};

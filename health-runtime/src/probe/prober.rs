@@ -1,0 +1,299 @@
+//! The probes over a set of checks: which checks a request covers, and the gates every
+//! route of a probe obeys — startup latches once its checks pass; readiness (and every
+//! readiness-like route: a single check, a tag group, a run with exclusions) answers
+//! `not_ready` until then, `unavailable` while the application says so, and
+//! `shutting_down` from the start of shutdown; liveness answers `broken` once the
+//! application marked itself broken.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::report::{Report, ReportStatus, Verdict};
+use super::{HealthState, Probe, ProbeSet};
+use crate::run::{CheckResult, Runner, collect};
+
+const STILL_INITIALISING: &str = "Service is still initialising";
+
+/// The probes over one set of checks, with its own startup latch.
+pub(crate) struct Prober {
+    state: Arc<HealthState>,
+    /// Ordered by name, as reports list them.
+    runners: Box<[Arc<Runner>]>,
+    started: AtomicBool,
+    has_liveness_checks: bool,
+}
+
+/// What one request covers.
+#[derive(Clone, Copy)]
+pub(crate) enum Scope<'a> {
+    /// The checks of a probe.
+    Probe(Probe),
+    /// The checks carrying one of these tags, gated like readiness.
+    Tags(&'a [String]),
+    /// One check, gated like its probe.
+    Check(Probe, &'a Arc<Runner>),
+}
+
+impl Scope<'_> {
+    /// The probe whose gates apply.
+    fn probe(self) -> Probe {
+        match self {
+            Scope::Probe(probe) | Scope::Check(probe, _) => probe,
+            Scope::Tags(_) => Probe::Readiness,
+        }
+    }
+}
+
+/// The checks a request leaves out (`?exclude=`).
+#[derive(Default)]
+pub(crate) struct Exclusions(HashSet<String>);
+
+impl Exclusions {
+    fn contains(&self, name: &str) -> bool {
+        self.0.contains(name)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A request naming checks that are not there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Unresolved {
+    NoSuchCheck(String),
+    NotInProbe {
+        name: String,
+        probe: Probe,
+        runs_in: ProbeSet,
+    },
+    EmptyExclusion,
+    UnknownExclusion(String),
+}
+
+/// The longest piece of a request echoed in a message.
+const MAX_ECHO: usize = 64;
+
+fn echo(text: &str) -> String {
+    text.chars().take(MAX_ECHO).collect()
+}
+
+impl Prober {
+    pub(crate) fn new(state: Arc<HealthState>, mut runners: Vec<Arc<Runner>>) -> Self {
+        runners.sort_by(|a, b| a.check().name().cmp(b.check().name()));
+        let started = !runners.iter().any(|r| r.check().runs_in(Probe::Startup));
+        let has_liveness_checks = runners.iter().any(|r| r.check().runs_in(Probe::Liveness));
+        state.ensure_background();
+        Prober {
+            state,
+            runners: runners.into_boxed_slice(),
+            started: AtomicBool::new(started),
+            has_liveness_checks,
+        }
+    }
+
+    /// The check named `name`, as a scope of `probe`.
+    pub(crate) fn check(&self, probe: Probe, name: &str) -> Result<Scope<'_>, Unresolved> {
+        let runner = self
+            .runners
+            .iter()
+            .find(|runner| runner.check().name() == name)
+            .ok_or_else(|| Unresolved::NoSuchCheck(echo(name)))?;
+        let check = runner.check();
+        if !check.runs_in(probe) {
+            return Err(Unresolved::NotInProbe {
+                name: check.name().to_owned(),
+                probe,
+                runs_in: check.probes,
+            });
+        }
+        Ok(Scope::Check(probe, runner))
+    }
+
+    /// The exclusions of `?exclude=a,b`: each name must be one of this prober's checks.
+    pub(crate) fn exclusions<'n>(
+        &self,
+        names: impl IntoIterator<Item = &'n str>,
+    ) -> Result<Exclusions, Unresolved> {
+        let mut excluded = HashSet::new();
+        for name in names.into_iter().map(str::trim) {
+            if name.is_empty() {
+                return Err(Unresolved::EmptyExclusion);
+            }
+            if !self.runners.iter().any(|r| r.check().name() == name) {
+                return Err(Unresolved::UnknownExclusion(echo(name)));
+            }
+            excluded.insert(name.to_owned());
+        }
+        Ok(Exclusions(excluded))
+    }
+
+    /// What `error` says; `reveal` adds the names of the checks that exist, which a public
+    /// (status-only) view must not see.
+    pub(crate) fn describe(&self, error: &Unresolved, reveal: bool) -> String {
+        let known = || {
+            if !reveal {
+                return String::new();
+            }
+            let names: Vec<_> = self.runners.iter().map(|r| r.check().name()).collect();
+            let names = if names.is_empty() {
+                "(none)".to_owned()
+            } else {
+                names.join(", ")
+            };
+            format!("; the checks are: {names}")
+        };
+        match error {
+            Unresolved::NoSuchCheck(name) => format!("no health check named `{name}`{}", known()),
+            Unresolved::NotInProbe {
+                name,
+                probe,
+                runs_in,
+            } if reveal => {
+                let runs_in: Vec<_> = runs_in.iter().map(Probe::as_str).collect();
+                format!(
+                    "health check `{name}` does not run in {probe}; it runs in: {}",
+                    runs_in.join(", ")
+                )
+            }
+            Unresolved::NotInProbe { name, .. } => format!("no health check named `{name}`"),
+            Unresolved::EmptyExclusion => {
+                "empty check name in `exclude`; expected `?exclude=name1,name2`".to_owned()
+            }
+            Unresolved::UnknownExclusion(name) => {
+                format!("unknown check `{name}` in `exclude`{}", known())
+            }
+        }
+    }
+
+    /// The answer of `probe` when it runs nothing: liveness without liveness checks (unless
+    /// broken), and startup once latched.
+    pub(crate) fn settled(&self, probe: Probe) -> Option<ReportStatus> {
+        match probe {
+            Probe::Liveness if !self.has_liveness_checks && !self.is_broken() => {
+                Some(ReportStatus::Alive)
+            }
+            Probe::Startup if self.started.load(Ordering::Acquire) => Some(ReportStatus::Started),
+            _ => None,
+        }
+    }
+
+    /// The report of `scope` without the `exclude`d checks, after the probe's gates.
+    pub(crate) async fn report(&self, scope: Scope<'_>, exclude: &Exclusions) -> Report {
+        self.state.ensure_background();
+        let report = match scope.probe() {
+            Probe::Liveness => self.liveness(scope, exclude).await,
+            Probe::Startup => self.startup(scope, exclude).await,
+            Probe::Readiness => self.readiness(scope, exclude).await,
+        };
+        if let Scope::Probe(probe) = scope
+            && exclude.is_empty()
+        {
+            self.state.probe_reported(probe, report.status());
+        }
+        report
+    }
+
+    fn is_broken(&self) -> bool {
+        self.state.availability.is_broken()
+    }
+
+    async fn liveness(&self, scope: Scope<'_>, exclude: &Exclusions) -> Report {
+        if let Some(reason) = self.state.availability.broken() {
+            return Report::new(ReportStatus::Broken, Vec::new()).with_reason(reason);
+        }
+        let results = self.run(scope, exclude).await;
+        if let Scope::Check(..) = scope {
+            return Report::with_checks(one_check_status(&results, Probe::Liveness), results);
+        }
+        let status = match Verdict::of(&results) {
+            Verdict::Fail => ReportStatus::Unhealthy,
+            Verdict::Pass | Verdict::Degraded => ReportStatus::Alive,
+        };
+        Report::new(status, results)
+    }
+
+    /// Runs the startup checks unless startup already latched; latches when they all pass.
+    async fn startup(&self, scope: Scope<'_>, exclude: &Exclusions) -> Report {
+        if self.started.load(Ordering::Acquire) {
+            return Report::new(ReportStatus::Started, Vec::new());
+        }
+        let results = self.run(scope, exclude).await;
+        if let Scope::Check(..) = scope {
+            return Report::with_checks(one_check_status(&results, Probe::Startup), results);
+        }
+        if Verdict::of(&results) == Verdict::Fail {
+            return Report::new(ReportStatus::Starting, results).with_detail(STILL_INITIALISING);
+        }
+        // A partial run (with exclusions) answers, but only the whole set latches.
+        if exclude.is_empty() && !self.started.swap(true, Ordering::AcqRel) {
+            tracing::info!("startup checks passed; startup latched");
+        }
+        Report::new(ReportStatus::Started, results)
+    }
+
+    async fn readiness(&self, scope: Scope<'_>, exclude: &Exclusions) -> Report {
+        if self.state.lifecycle.is_shutting_down() {
+            return Report::new(ReportStatus::ShuttingDown, Vec::new());
+        }
+        if let Some(reason) = self.state.availability.unavailable() {
+            return Report::new(ReportStatus::Unavailable, Vec::new()).with_reason(reason);
+        }
+        if !self.started.load(Ordering::Acquire) {
+            let startup = self
+                .startup(Scope::Probe(Probe::Startup), &Exclusions::default())
+                .await;
+            if startup.status() != ReportStatus::Started {
+                return Report::with_checks(ReportStatus::NotReady, startup.checks().to_vec())
+                    .with_detail(STILL_INITIALISING);
+            }
+        }
+        let results = self.run(scope, exclude).await;
+        let status = match scope {
+            Scope::Check(..) => one_check_status(&results, Probe::Readiness),
+            _ => match Verdict::of(&results) {
+                Verdict::Pass => ReportStatus::Ready,
+                Verdict::Degraded => ReportStatus::Degraded,
+                Verdict::Fail => ReportStatus::NotReady,
+            },
+        };
+        Report::with_checks(status, results)
+    }
+
+    /// Runs (or reuses) the checks of `scope` not excluded, concurrently.
+    async fn run(&self, scope: Scope<'_>, exclude: &Exclusions) -> Vec<CheckResult> {
+        let resources = &self.state.resources;
+        if let Scope::Check(_, runner) = scope {
+            return collect([runner.ticket(resources, false)]).await;
+        }
+        let tickets: Vec<_> = self
+            .runners
+            .iter()
+            .filter(|runner| {
+                let check = runner.check();
+                let in_scope = match scope {
+                    Scope::Probe(probe) => check.runs_in(probe),
+                    Scope::Tags(tags) => check.has_any_tag(tags),
+                    Scope::Check(..) => unreachable!("handled above"),
+                };
+                in_scope && !exclude.contains(check.name())
+            })
+            .map(|runner| runner.ticket(resources, false))
+            .collect();
+        collect(tickets).await
+    }
+}
+
+/// A single check's route fails when its check is unhealthy, critical or not.
+fn one_check_status(results: &[CheckResult], probe: Probe) -> ReportStatus {
+    let healthy = results.iter().all(CheckResult::is_healthy);
+    match (probe, healthy) {
+        (Probe::Startup, true) => ReportStatus::Started,
+        (Probe::Startup, false) => ReportStatus::Starting,
+        (Probe::Readiness, true) => ReportStatus::Ready,
+        (Probe::Readiness, false) => ReportStatus::NotReady,
+        (Probe::Liveness, true) => ReportStatus::Alive,
+        (Probe::Liveness, false) => ReportStatus::Unhealthy,
+    }
+}

@@ -1,0 +1,584 @@
+//! One check's runner: its reuse policy, its last result and its run in flight, if any.
+//!
+//! Concurrent requests for a check share one run in flight (single-flight); when results
+//! are reused, a result younger than the TTL (or, in background mode, the latest one) is
+//! served instead of running the check.
+
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, SystemTime};
+
+use futures_util::FutureExt;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use super::change::Hooks;
+use super::redact::{public_details, public_error};
+use super::result::{CheckResult, Counted};
+use crate::check::{Check, CheckFuture, CheckOutcome, CheckStatus, Resources, Secrets};
+
+/// How a check's results may be reused between requests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Reuse {
+    /// A result younger than this is served again instead of running the check.
+    pub(crate) ttl: Duration,
+    /// Results are refreshed by a background task; requests serve the latest one.
+    pub(crate) background: bool,
+}
+
+impl Reuse {
+    fn reuses(self) -> bool {
+        self.background || !self.ttl.is_zero()
+    }
+}
+
+/// One check with its reuse policy, its last result and its run in flight, if any.
+pub(crate) struct Runner {
+    check: Check,
+    /// The check's name, shared by every result instead of copied into each.
+    name: Arc<str>,
+    /// The probes the check runs in, as its spans name them: `readiness`,
+    /// `liveness,readiness`.
+    probes: Box<str>,
+    reuse: Reuse,
+    hooks: Hooks,
+    state: Mutex<RunnerState>,
+}
+
+#[derive(Default)]
+struct RunnerState {
+    /// The last result, kept only when results are reused.
+    last: Option<Completed>,
+    /// The status of the last result, for logging transitions.
+    last_status: Option<CheckStatus>,
+    run: RunState,
+    /// Consecutive failed and successful runs, for the check's thresholds.
+    streak: Streak,
+    /// How many runs were started: each run's id, so that a run ending late never ends
+    /// the one that replaced it.
+    runs: u64,
+}
+
+#[derive(Default)]
+struct Streak {
+    failures: u32,
+    successes: u32,
+}
+
+impl RunnerState {
+    /// Whether run `id` still holds the slot (it was not expired and replaced).
+    fn holds(&self, id: u64) -> bool {
+        match &self.run {
+            RunState::Idle => false,
+            RunState::Inline { id: current, .. } => *current == id,
+            RunState::Shared(in_flight) => in_flight.id == id,
+        }
+    }
+}
+
+/// Whether the check is running, and how others can wait for that run.
+#[derive(Default)]
+enum RunState {
+    #[default]
+    Idle,
+    /// Being polled for the first time by the request that started it: no one else is
+    /// waiting, so nothing to notify has been allocated.
+    Inline { id: u64, started: Instant },
+    /// Running with others waiting on it, or spawned after its first poll.
+    Shared(Arc<InFlight>),
+}
+
+#[derive(Clone)]
+struct Completed {
+    result: CheckResult,
+    finished: Instant,
+}
+
+/// A run in flight that every concurrent request for the check waits on, instead of
+/// starting its own.
+pub(crate) struct InFlight {
+    id: u64,
+    result: OnceLock<CheckResult>,
+    notify: Notify,
+    deadline: Instant,
+}
+
+impl InFlight {
+    fn new(id: u64, deadline: Instant) -> Arc<InFlight> {
+        Arc::new(InFlight {
+            id,
+            result: OnceLock::new(),
+            notify: Notify::new(),
+            deadline,
+        })
+    }
+
+    fn finish(&self, result: CheckResult) {
+        let _ = self.result.set(result);
+        self.notify.notify_waiters();
+    }
+
+    /// The result, or `None` when the deadline passed first.
+    async fn wait(&self) -> Option<CheckResult> {
+        let finished = async {
+            loop {
+                let notified = self.notify.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                if let Some(result) = self.result.get() {
+                    return result.clone();
+                }
+                notified.await;
+            }
+        };
+        if let Some(result) = self.result.get() {
+            return Some(result.clone());
+        }
+        tokio::time::timeout_at(self.deadline, finished).await.ok()
+    }
+}
+
+/// A single poll longer than this blocked its thread: it is named in a warning.
+const BLOCKED_THREAD: Duration = Duration::from_millis(100);
+
+/// A check's run with panics caught and its longest poll timed: a poll that long was a
+/// blocking call on the runtime's thread.
+struct TimedRun {
+    run: Option<futures_util::future::CatchUnwind<AssertUnwindSafe<CheckFuture>>>,
+    longest_poll: Duration,
+}
+
+impl TimedRun {
+    fn new(run: CheckFuture) -> TimedRun {
+        TimedRun {
+            run: Some(AssertUnwindSafe(run).catch_unwind()),
+            longest_poll: Duration::ZERO,
+        }
+    }
+
+    /// The outcome, or `Timeout` at `deadline`; the run is dropped either way, and a
+    /// panic while dropping it is caught too.
+    async fn until(
+        &mut self,
+        deadline: Instant,
+        check: &Check,
+    ) -> std::thread::Result<CheckOutcome> {
+        let outcome = tokio::select! {
+            biased;
+            outcome = &mut *self => outcome,
+            () = tokio::time::sleep_until(deadline) => Ok(timed_out(check)),
+        };
+        self.drop_caught(check);
+        outcome
+    }
+
+    fn drop_caught(&mut self, check: &Check) {
+        let run = self.run.take();
+        if std::panic::catch_unwind(AssertUnwindSafe(|| drop(run))).is_err() {
+            tracing::error!(
+                check = check.name(),
+                "health check panicked while being dropped"
+            );
+        }
+    }
+}
+
+impl Future for TimedRun {
+    type Output = std::thread::Result<CheckOutcome>;
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        let Some(run) = self.run.as_mut() else {
+            return Poll::Pending;
+        };
+        let started = std::time::Instant::now();
+        let poll = Pin::new(run).poll(context);
+        let took = started.elapsed();
+        self.longest_poll = self.longest_poll.max(took);
+        poll
+    }
+}
+
+/// What a request gets for one check: a result at once, or a run to wait for.
+pub(crate) enum Ticket {
+    Ready(CheckResult),
+    Wait(Arc<Runner>, Arc<InFlight>, Secrets),
+}
+
+impl Runner {
+    pub(crate) fn new(check: Check, reuse: Reuse, hooks: Hooks) -> Arc<Runner> {
+        let probes = check
+            .probes
+            .iter()
+            .map(|probe| probe.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        Arc::new(Runner {
+            name: Arc::from(check.name()),
+            probes: probes.into_boxed_str(),
+            check,
+            reuse,
+            hooks,
+            state: Mutex::new(RunnerState::default()),
+        })
+    }
+
+    pub(crate) fn check(&self) -> &Check {
+        &self.check
+    }
+
+    fn state(&self) -> MutexGuard<'_, RunnerState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// A reusable result, else the run in flight, else a new run. `refresh` skips reuse
+    /// (the background task) but still joins a run in flight.
+    pub(crate) fn ticket(self: &Arc<Self>, resources: &Resources, refresh: bool) -> Ticket {
+        let now = Instant::now();
+        let secrets = resources.secrets();
+        let mut state = self.state();
+        if !refresh && let Some(last) = &state.last {
+            let fresh = self.reuse.background || now.duration_since(last.finished) < self.reuse.ttl;
+            if fresh {
+                let mut result = last.result.clone();
+                result.age = Some(now.duration_since(last.finished));
+                return Ticket::Ready(result);
+            }
+        }
+        match &state.run {
+            RunState::Shared(in_flight) => {
+                return Ticket::Wait(Arc::clone(self), Arc::clone(in_flight), secrets.clone());
+            }
+            &RunState::Inline { id, started } => {
+                let in_flight = InFlight::new(id, started + self.check.timeout);
+                state.run = RunState::Shared(Arc::clone(&in_flight));
+                return Ticket::Wait(Arc::clone(self), in_flight, secrets.clone());
+            }
+            RunState::Idle => {}
+        }
+        state.runs += 1;
+        let id = state.runs;
+        state.run = RunState::Inline { id, started: now };
+        drop(state);
+        self.start(resources, now, id)
+    }
+
+    /// Polls a new run once here: a check that is ready at once (a flag, in-memory state)
+    /// costs no task, timer or wake-up, as in a hand-written handler. Only a run that has
+    /// to wait is spawned, under its timeout.
+    fn start(self: &Arc<Self>, resources: &Resources, now: Instant, id: u64) -> Ticket {
+        let secrets = resources.secrets();
+        let span = self.span();
+        let mut run = span.in_scope(|| TimedRun::new(self.check.start(resources)));
+        let mut context = Context::from_waker(Waker::noop());
+        let first = span.in_scope(|| Pin::new(&mut run).poll(&mut context));
+        if let Poll::Ready(outcome) = first {
+            let mut result = self.finish(outcome, now.elapsed(), run.longest_poll, secrets);
+            self.complete(&mut result, id);
+            record_in_span(&span, &result);
+            return Ticket::Ready(result);
+        }
+        let in_flight = {
+            let mut state = self.state();
+            match &state.run {
+                RunState::Shared(in_flight) if in_flight.id == id => Arc::clone(in_flight),
+                RunState::Inline { id: current, .. } if *current == id => {
+                    let in_flight = InFlight::new(id, now + self.check.timeout);
+                    state.run = RunState::Shared(Arc::clone(&in_flight));
+                    in_flight
+                }
+                // Its first poll blocked the thread past the deadline, and the run was
+                // expired meanwhile: it is over.
+                _ => {
+                    drop(state);
+                    run.drop_caught(&self.check);
+                    return Ticket::Ready(self.timed_out_result(secrets));
+                }
+            }
+        };
+        let runner = Arc::clone(self);
+        let task_secrets = secrets.clone();
+        let deadline = in_flight.deadline;
+        let task_span = span.clone();
+        tokio::spawn(
+            async move {
+                let outcome = run.until(deadline, &runner.check).await;
+                let mut result =
+                    runner.finish(outcome, now.elapsed(), run.longest_poll, &task_secrets);
+                runner.complete(&mut result, id);
+                record_in_span(&task_span, &result);
+            }
+            .instrument(span),
+        );
+        Ticket::Wait(Arc::clone(self), in_flight, secrets.clone())
+    }
+
+    /// The `tracing` span of one run: `health_check{check, probe, outcome, latency_ms}`,
+    /// a child of the request that started it, so a `tracing-opentelemetry` layer exports
+    /// each run as a span of its own. Cheap when no subscriber wants it.
+    fn span(&self) -> tracing::Span {
+        tracing::info_span!(
+            "health_check",
+            check = &*self.name,
+            probe = &*self.probes,
+            outcome = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        )
+    }
+
+    /// The result of a run that ended with `outcome` (or a panic) after `latency`. A run
+    /// that returned after its timeout (it blocked its thread, so its timer could not
+    /// fire) is reported as timed out, never as what it returned.
+    fn finish(
+        &self,
+        outcome: std::thread::Result<CheckOutcome>,
+        latency: Duration,
+        longest_poll: Duration,
+        secrets: &Secrets,
+    ) -> CheckResult {
+        if longest_poll >= BLOCKED_THREAD {
+            tracing::warn!(
+                check = self.check.name(),
+                blocked_ms = longest_poll.as_millis() as u64,
+                "health check blocked its thread for {}ms: run blocking calls with \
+                 tokio::task::spawn_blocking",
+                longest_poll.as_millis()
+            );
+        }
+        let outcome = if latency > self.check.timeout {
+            timed_out(&self.check)
+        } else {
+            outcome.unwrap_or_else(|panic| panicked(&self.check, panic.as_ref(), secrets))
+        };
+        let mut result = result_of(&self.name, &self.check, outcome, latency, secrets);
+        if self.reuse.reuses() {
+            result.age = Some(Duration::ZERO);
+        }
+        result
+    }
+
+    /// Records the result of run `id` and hands it to whoever waits for it; copies it
+    /// only for whoever keeps it. A run already expired at its deadline changes nothing,
+    /// and a run never ends the one that replaced it.
+    fn complete(&self, result: &mut CheckResult, id: u64) {
+        let mut state = self.state();
+        if !state.holds(id) {
+            return;
+        }
+        let shared = match std::mem::take(&mut state.run) {
+            RunState::Shared(shared) => Some(shared),
+            _ => None,
+        };
+        let previous = self.record(&mut state, result);
+        if let Some(shared) = shared {
+            shared.finish(result.clone());
+        }
+        drop(state);
+        self.changed(previous, result);
+        #[cfg(feature = "metrics")]
+        super::metrics::record(result);
+    }
+
+    /// Ends `in_flight` at its deadline for a run that has not returned (it blocks its
+    /// worker thread, or its task was not yet polled after its timer fired): its waiters
+    /// get `Timeout`, and the next request starts a new run instead of joining one that
+    /// already timed out.
+    fn expire(&self, in_flight: &Arc<InFlight>, secrets: &Secrets) -> CheckResult {
+        let mut state = self.state();
+        if let Some(result) = in_flight.result.get() {
+            return result.clone();
+        }
+        let mut result = self.timed_out_result(secrets);
+        if state.holds(in_flight.id) {
+            state.run = RunState::Idle;
+        }
+        let previous = self.record(&mut state, &mut result);
+        in_flight.finish(result.clone());
+        drop(state);
+        self.changed(previous, &result);
+        #[cfg(feature = "metrics")]
+        super::metrics::record(&result);
+        result
+    }
+
+    /// Counts `result` against the check's thresholds, keeps it as the last one (when
+    /// results are reused) and logs a change of status; returns the status before.
+    fn record(&self, state: &mut RunnerState, result: &mut CheckResult) -> Option<CheckStatus> {
+        self.count(state, result);
+        let previous = state.last_status;
+        log_transition(result, previous);
+        state.last_status = Some(result.status);
+        if self.reuse.reuses() {
+            state.last = Some(Completed {
+                result: result.clone(),
+                finished: Instant::now(),
+            });
+        }
+        previous
+    }
+
+    /// Flap damping: a check with thresholds changes its counted status only after
+    /// `failures` consecutive failed runs, or `successes` consecutive good ones; the
+    /// result keeps the raw status and the streaks. The first result counts at once.
+    fn count(&self, state: &mut RunnerState, result: &mut CheckResult) {
+        let (failures, successes) = (self.check.failures, self.check.successes);
+        if failures <= 1 && successes <= 1 {
+            return;
+        }
+        let raw = result.status;
+        let streak = &mut state.streak;
+        if raw == CheckStatus::Unhealthy {
+            streak.failures = streak.failures.saturating_add(1);
+            streak.successes = 0;
+        } else {
+            streak.successes = streak.successes.saturating_add(1);
+            streak.failures = 0;
+        }
+        let counted = match state.last_status {
+            Some(CheckStatus::Unhealthy)
+                if raw != CheckStatus::Unhealthy && streak.successes < successes =>
+            {
+                result.error = Some(Arc::from(format!(
+                    "recovering: {} of {successes} consecutive successes",
+                    streak.successes
+                )));
+                CheckStatus::Unhealthy
+            }
+            Some(before)
+                if before != CheckStatus::Unhealthy
+                    && raw == CheckStatus::Unhealthy
+                    && streak.failures < failures =>
+            {
+                before
+            }
+            _ => raw,
+        };
+        result.status = counted;
+        result.counted = Some(Counted {
+            last: raw,
+            consecutive_failures: streak.failures,
+            consecutive_successes: streak.successes,
+        });
+    }
+
+    /// Calls the status-change hooks, outside the runner's lock, when `result` changed
+    /// the check's status.
+    fn changed(&self, previous: Option<CheckStatus>, result: &CheckResult) {
+        if previous != Some(result.status) {
+            self.hooks
+                .check_changed(&self.name, previous, result.status, result.error());
+        }
+    }
+
+    /// The result reported when a run missed its deadline without finishing, as a run
+    /// that blocks its worker thread does.
+    fn timed_out_result(&self, secrets: &Secrets) -> CheckResult {
+        self.finish(
+            Ok(timed_out(&self.check)),
+            self.check.timeout,
+            Duration::ZERO,
+            secrets,
+        )
+    }
+}
+
+impl Ticket {
+    /// The result, waiting for the run in flight at most until its deadline: a run that
+    /// blocks its worker thread and so misses its own timer still cannot hang a request.
+    pub(crate) async fn result(self) -> CheckResult {
+        match self {
+            Ticket::Ready(result) => result,
+            Ticket::Wait(runner, in_flight, secrets) => match in_flight.wait().await {
+                Some(result) => result,
+                None => runner.expire(&in_flight, &secrets),
+            },
+        }
+    }
+}
+
+/// Waits for every ticket; they run concurrently since each run is its own task.
+pub(crate) async fn collect(tickets: impl IntoIterator<Item = Ticket>) -> Vec<CheckResult> {
+    let tickets: Vec<_> = tickets.into_iter().collect();
+    let mut results = Vec::with_capacity(tickets.len());
+    for ticket in tickets {
+        results.push(ticket.result().await);
+    }
+    results
+}
+
+fn record_in_span(span: &tracing::Span, result: &CheckResult) {
+    span.record("outcome", result.status.as_str());
+    span.record("latency_ms", result.latency.as_secs_f64() * 1000.0);
+}
+
+fn log_transition(result: &CheckResult, previous: Option<CheckStatus>) {
+    if previous == Some(result.status) {
+        return;
+    }
+    let name = result.name();
+    let from = previous.map_or("unknown", CheckStatus::as_str);
+    let to = result.status.as_str();
+    match result.status {
+        CheckStatus::Healthy => tracing::info!(check = name, from, to, "health check is healthy"),
+        CheckStatus::Degraded | CheckStatus::Unhealthy => tracing::warn!(
+            check = name,
+            from,
+            to,
+            error = result.error().unwrap_or(""),
+            "health check is {to}"
+        ),
+    }
+}
+
+fn result_of(
+    name: &Arc<str>,
+    check: &Check,
+    outcome: CheckOutcome,
+    latency: Duration,
+    secrets: &Secrets,
+) -> CheckResult {
+    let (status, message, details) = outcome.into_parts();
+    CheckResult {
+        name: Arc::clone(name),
+        status,
+        latency,
+        error: message.map(|message| Arc::from(public_error(&message, secrets))),
+        critical: check.critical,
+        details: if details.is_empty() {
+            Arc::clone(no_details())
+        } else {
+            Arc::new(public_details(details, secrets))
+        },
+        age: None,
+        finished_at: SystemTime::now(),
+        counted: None,
+    }
+}
+
+/// One shared empty details map, so that results without details allocate none.
+fn no_details() -> &'static Arc<serde_json::Map<String, serde_json::Value>> {
+    static EMPTY: OnceLock<Arc<serde_json::Map<String, serde_json::Value>>> = OnceLock::new();
+    EMPTY.get_or_init(Default::default)
+}
+
+fn timed_out(check: &Check) -> CheckOutcome {
+    CheckOutcome::unhealthy(format!("Timeout after {}ms", check.timeout.as_millis()))
+}
+
+fn panicked(check: &Check, payload: &(dyn Any + Send), secrets: &Secrets) -> CheckOutcome {
+    let reason = if let Some(message) = payload.downcast_ref::<&'static str>() {
+        message
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message.as_str()
+    } else {
+        "non-string panic payload"
+    };
+    let reason = public_error(reason, secrets);
+    tracing::error!(check = check.name(), panic = %reason, "health check panicked");
+    CheckOutcome::unhealthy(format!("check panicked: {reason}"))
+}
