@@ -7,9 +7,11 @@
 //! ```
 //!
 //! exits 0 when the status is 2xx or 3xx, and 1 otherwise: a 4xx/5xx status, a refused
-//! connection, no complete status line, or no answer within the timeout. The timeout bounds
-//! the whole exchange (name lookup, connect, request and response), and the connection is
-//! fresh and closed after the status line.
+//! connection, no complete status line, or no answer within the timeout. Like the kubelet,
+//! it follows redirects to the same host (so a 302 to a 503 is a failure) and stops at the
+//! 10th; a redirect to another host is judged by its own 3xx. The timeout bounds the whole
+//! exchange (name lookup, connect, request, response and every redirect), and each
+//! request goes on a fresh connection, closed after the response head.
 //!
 //! In a Dockerfile:
 //!
@@ -34,6 +36,11 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// A parsed `http://host[:port][/path]` URL.
+///
+/// ```
+/// let target = health_probe::Target::parse("http://[::1]/health").unwrap();
+/// assert_eq!((target.host.as_str(), target.port, target.path.as_str()), ("[::1]", 80, "/health"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// The host, as written (a name, an IPv4 address, or an IPv6 address in brackets).
@@ -45,6 +52,15 @@ pub struct Target {
 }
 
 /// Why a probe failed.
+///
+/// ```
+/// use health_probe::{ProbeError, Target};
+///
+/// match Target::parse("https://example.com/health") {
+///     Err(ProbeError::InvalidUrl(reason)) => println!("not probed: {reason}"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Debug)]
 pub enum ProbeError {
     /// The URL is not `http://host[:port][/path]`.
@@ -57,6 +73,8 @@ pub enum ProbeError {
     BadResponse(String),
     /// No status line within the timeout.
     TimedOut(Duration),
+    /// The 10th redirect of a chain on the same host.
+    TooManyRedirects,
 }
 
 impl fmt::Display for ProbeError {
@@ -66,6 +84,7 @@ impl fmt::Display for ProbeError {
             ProbeError::Resolve(error) => write!(f, "cannot resolve the host: {error}"),
             ProbeError::Io(error) => write!(f, "{error}"),
             ProbeError::BadResponse(line) => write!(f, "not an HTTP response: {line:?}"),
+            ProbeError::TooManyRedirects => f.write_str("stopped after 10 redirects"),
             ProbeError::TimedOut(timeout) => {
                 write!(f, "no response within {} ms", timeout.as_millis())
             }
@@ -75,6 +94,12 @@ impl fmt::Display for ProbeError {
 
 impl std::error::Error for ProbeError {}
 
+/// Reading a URL into a [`Target`].
+///
+/// ```
+/// let target = health_probe::Target::parse("http://localhost:8080").unwrap();
+/// assert_eq!(target.path, "/");
+/// ```
 impl Target {
     /// Parses `http://host[:port][/path]`; `https` is refused, since a probe calls its
     /// own container in plain HTTP.
@@ -123,28 +148,84 @@ impl Target {
             .map(Iterator::collect)
             .map_err(ProbeError::Resolve)
     }
+
+    /// Where a `Location` leads: an absolute `http://` URL, or a path on this target.
+    fn redirect(&self, location: &str) -> Option<Target> {
+        if location.contains("://") {
+            return Target::parse(location).ok();
+        }
+        let path = if location.starts_with('/') {
+            location.to_owned()
+        } else {
+            let dir = self.path.split('?').next().unwrap_or("/");
+            let dir = dir.rsplit_once('/').map_or("", |(dir, _)| dir);
+            format!("{dir}/{location}")
+        };
+        Some(Target {
+            path,
+            ..self.clone()
+        })
+    }
 }
 
 /// Whether the kubelet counts `status` as a success: 200 ≤ status < 400.
+///
+/// ```
+/// assert!(health_probe::is_success(200));
+/// assert!(health_probe::is_success(302));
+/// assert!(!health_probe::is_success(503));
+/// ```
 pub fn is_success(status: u16) -> bool {
     (200..400).contains(&status)
 }
 
-/// `GET`s `target` on a fresh connection and returns the status code, or why there is
-/// none, within `timeout` for the whole exchange (name lookup included).
+/// `GET`s `target` and returns the final status code, or why there is none, within
+/// `timeout` for the whole exchange (name lookup and redirects included). Same-host
+/// redirects are followed as the kubelet follows them; the 10th is an error.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use health_probe::{Target, is_success, probe};
+///
+/// let target = Target::parse("http://127.0.0.1:8000/health/ready").unwrap();
+/// let healthy = matches!(probe(&target, Duration::from_secs(2)), Ok(status) if is_success(status));
+/// std::process::exit(if healthy { 0 } else { 1 });
+/// ```
 pub fn probe(target: &Target, timeout: Duration) -> Result<u16, ProbeError> {
     // Name lookup cannot be given a deadline in std; a thread bounds it with the rest.
     let (sender, receiver) = mpsc::channel();
     let target = target.clone();
     std::thread::spawn(move || {
-        let _ = sender.send(exchange(&target, Instant::now() + timeout));
+        let _ = sender.send(follow(target, Instant::now() + timeout));
     });
     receiver
         .recv_timeout(timeout)
         .unwrap_or(Err(ProbeError::TimedOut(timeout)))
 }
 
-fn exchange(target: &Target, deadline: Instant) -> Result<u16, ProbeError> {
+/// The kubelet's `RedirectChecker`: another host ends the chain with its own status.
+const MAX_REDIRECTS: usize = 10;
+
+fn follow(mut target: Target, deadline: Instant) -> Result<u16, ProbeError> {
+    let first_host = target.host.clone();
+    for _ in 0..MAX_REDIRECTS {
+        let (status, location) = exchange(&target, deadline)?;
+        let next = match location {
+            Some(location) if matches!(status, 301 | 302 | 303 | 307 | 308) => {
+                target.redirect(&location)
+            }
+            _ => None,
+        };
+        match next {
+            Some(next) if next.host.eq_ignore_ascii_case(&first_host) => target = next,
+            _ => return Ok(status),
+        }
+    }
+    Err(ProbeError::TooManyRedirects)
+}
+
+/// One request on a fresh connection: the status and the `Location` header, if any.
+fn exchange(target: &Target, deadline: Instant) -> Result<(u16, Option<String>), ProbeError> {
     let remaining = || {
         deadline
             .checked_duration_since(Instant::now())
@@ -183,9 +264,10 @@ fn exchange(target: &Target, deadline: Instant) -> Result<u16, ProbeError> {
     stream
         .write_all(request.as_bytes())
         .map_err(ProbeError::Io)?;
-    let mut head = Vec::with_capacity(128);
-    let mut buffer = [0u8; 256];
-    while !head.contains(&b'\n') && head.len() < 4096 {
+    let mut head = Vec::with_capacity(256);
+    let mut buffer = [0u8; 512];
+    // The status line and, for a redirect, the headers up to the blank line.
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
         stream
             .set_read_timeout(Some(remaining()?))
             .map_err(ProbeError::Io)?;
@@ -196,7 +278,18 @@ fn exchange(target: &Target, deadline: Instant) -> Result<u16, ProbeError> {
             Err(error) => return Err(ProbeError::Io(error)),
         }
     }
-    status_of(&head)
+    Ok((status_of(&head)?, location_of(&head)))
+}
+
+/// The `Location` header of a response head.
+fn location_of(head: &[u8]) -> Option<String> {
+    let head = String::from_utf8_lossy(head);
+    head.split("\r\n").skip(1).find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("location")
+            .then(|| value.trim().to_owned())
+    })
 }
 
 fn is_timeout(error: &std::io::Error) -> bool {
@@ -279,6 +372,16 @@ mod tests {
         assert_eq!(status_of(b"HTTP/1.0 200 OK\r\n").unwrap(), 200);
         assert!(status_of(b"SSH-2.0-OpenSSH\r\n").is_err());
         assert!(status_of(b"").is_err());
+    }
+
+    #[test]
+    fn reads_the_location_of_a_redirect() {
+        let head = b"HTTP/1.1 302 Found\r\ncontent-length: 0\r\nLocation: /health\r\n\r\n";
+        assert_eq!(location_of(head).as_deref(), Some("/health"));
+        assert_eq!(location_of(b"HTTP/1.1 200 OK\r\n\r\n"), None);
+        let target = Target::parse("http://127.0.0.1:8000/a/b").unwrap();
+        assert_eq!(target.redirect("c").unwrap().path, "/a/c");
+        assert_eq!(target.redirect("http://other:80/x").unwrap().host, "other");
     }
 
     #[test]

@@ -28,6 +28,15 @@ fn service() -> SocketAddr {
                 .unwrap();
             let app = Router::new()
                 .route("/moved", get(|| async { Redirect::temporary("/health") }))
+                .route(
+                    "/moved-down",
+                    get(|| async { Redirect::to("/health/ready") }),
+                )
+                .route("/loop", get(|| async { Redirect::temporary("/loop") }))
+                .route(
+                    "/away",
+                    get(|| async { Redirect::temporary("http://localhost:9/health") }),
+                )
                 .route("/teapot", get(|| async { StatusCode::IM_A_TEAPOT }))
                 .merge(health.router());
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
@@ -68,9 +77,40 @@ fn exits_zero_for_2xx_and_3xx() {
         let (output, _) = health_probe(&[&url, "--timeout", "5s"], Duration::from_secs(30));
         assert_eq!(output.status.code(), Some(0), "{path}: {}", stdout(&output));
     }
+    // Same-host redirects are followed and the final status judged, as the kubelet does.
     let (output, _) = health_probe(&[&format!("http://{addr}/moved")], Duration::from_secs(30));
     assert!(
+        stdout(&output).contains(": 200 (healthy)"),
+        "{}",
+        stdout(&output)
+    );
+    // A redirect to another host is not followed: its 3xx is the answer.
+    let (output, _) = health_probe(&[&format!("http://{addr}/away")], Duration::from_secs(30));
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(
         stdout(&output).contains(": 307 (healthy)"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn a_redirect_to_a_failing_page_or_a_redirect_loop_fails() {
+    let addr = service();
+    let (output, _) = health_probe(
+        &[&format!("http://{addr}/moved-down")],
+        Duration::from_secs(30),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains(": 503 (unhealthy)"),
+        "{}",
+        stdout(&output)
+    );
+    let (output, _) = health_probe(&[&format!("http://{addr}/loop")], Duration::from_secs(30));
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("stopped after 10 redirects"),
         "{}",
         stdout(&output)
     );
