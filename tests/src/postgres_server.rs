@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::dependency::Dependency;
 use crate::process::{
-    TempDir, accepts_connections, free_port, is_alive, process_tree, signal, wait_until,
+    TempDir, accepts_connections, free_port, is_alive, process_tree, signal, stop_tree,
+    sweep_abandoned, wait_until,
 };
 
 /// The superuser of every private cluster.
@@ -29,7 +31,7 @@ impl PostgresServer {
     /// Creates a cluster whose superuser `postgres` has `password`, and starts it.
     pub fn start(password: &str) -> PostgresServer {
         static SWEEP: std::sync::Once = std::sync::Once::new();
-        SWEEP.call_once(sweep_abandoned_clusters);
+        SWEEP.call_once(|| sweep_abandoned("postgres"));
         let bin = bin_dir();
         let dir = TempDir::new("postgres");
         let as_root = unsafe { libc::geteuid() } == 0;
@@ -171,24 +173,28 @@ impl PostgresServer {
             .map(process_tree)
             .unwrap_or_default()
     }
+}
 
-    /// SIGSTOP to every process of the cluster: connections stay open, nothing answers.
-    pub fn pause(&self) {
-        for pid in self.processes() {
-            signal(pid, libc::SIGSTOP);
+impl Dependency for PostgresServer {
+    fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// SIGSTOP to the postmaster and every backend and auxiliary process.
+    fn freeze(&self) {
+        if let Some(postmaster) = self.postmaster().filter(|pid| is_alive(*pid)) {
+            stop_tree(postmaster);
         }
     }
 
-    /// SIGCONT after [`PostgresServer::pause`].
-    pub fn resume(&self) {
+    fn thaw(&self) {
         for pid in self.processes() {
             signal(pid, libc::SIGCONT);
         }
     }
 
-    /// SIGKILL to every process of the cluster (a crash, or the OOM killer): connections
-    /// drop, the port refuses.
-    pub fn kill(&self) {
+    /// SIGKILL to every process of the cluster (a crash, or the OOM killer).
+    fn kill(&mut self) {
         let processes = self.processes();
         for &pid in &processes {
             signal(pid, libc::SIGKILL);
@@ -208,8 +214,7 @@ impl PostgresServer {
         let _ = std::fs::remove_file(self.dir.path().join(format!(".s.PGSQL.{port}")));
     }
 
-    /// Kills the cluster if it runs and starts it again on the same port.
-    pub fn restart(&self) {
+    fn restart(&mut self) {
         if !self.processes().is_empty() {
             self.kill();
         }
@@ -223,42 +228,6 @@ impl Drop for PostgresServer {
             signal(pid, libc::SIGKILL);
             signal(pid, libc::SIGCONT);
         }
-    }
-}
-
-/// Kills and removes the clusters of test processes that died without dropping them
-/// (killed by a timeout): their directory names carry the dead process's pid.
-fn sweep_abandoned_clusters() {
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(owner) = name
-            .strip_prefix("health-runtime-postgres-")
-            .and_then(|rest| rest.split('-').next())
-            .and_then(|pid| pid.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        if is_alive(owner) {
-            continue;
-        }
-        let pid_file = entry.path().join("data").join("postmaster.pid");
-        if let Some(postmaster) = std::fs::read_to_string(pid_file)
-            .ok()
-            .and_then(|text| text.lines().next()?.trim().parse::<i32>().ok())
-            // The pid may have been reused since: only a postmaster of this directory.
-            && std::fs::read(format!("/proc/{postmaster}/cmdline"))
-                .is_ok_and(|cmdline| {
-                    String::from_utf8_lossy(&cmdline).contains(&*entry.path().to_string_lossy())
-                })
-        {
-            for pid in process_tree(postmaster) {
-                signal(pid, libc::SIGKILL);
-            }
-        }
-        let _ = std::fs::remove_dir_all(entry.path());
     }
 }
 

@@ -22,21 +22,10 @@ pub fn signal(pid: i32, signal: i32) {
 
 /// `pid` and all its descendants, parents first, read from `/proc`.
 pub fn process_tree(pid: i32) -> Vec<i32> {
-    let mut parents: Vec<(i32, i32)> = Vec::new();
-    if let Ok(entries) = std::fs::read_dir("/proc") {
-        for entry in entries.flatten() {
-            let Some(child) = entry
-                .file_name()
-                .to_str()
-                .and_then(|s| s.parse::<i32>().ok())
-            else {
-                continue;
-            };
-            if let Some(parent) = parent_of(child) {
-                parents.push((child, parent));
-            }
-        }
-    }
+    let parents: Vec<(i32, i32)> = all_pids()
+        .into_iter()
+        .filter_map(|child| Some((child, parent_of(child)?)))
+        .collect();
     let mut tree = vec![pid];
     let mut i = 0;
     while i < tree.len() {
@@ -116,7 +105,9 @@ impl Drop for TempDir {
 /// because a server is missing.
 pub fn require_program(program: &str, package: &str) -> PathBuf {
     let path = std::env::var_os("PATH").unwrap_or_default();
+    // Daemons live in sbin, which a non-login PATH may leave out.
     std::env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/sbin".into()])
         .map(|dir| dir.join(program))
         .find(|candidate| candidate.is_file())
         .unwrap_or_else(|| {
@@ -125,4 +116,104 @@ pub fn require_program(program: &str, package: &str) -> PathBuf {
                  Run `scripts/install-test-deps` (Debian package `{package}`)."
             )
         })
+}
+
+/// Spawns `command` so that the kernel kills it if the test process dies without running
+/// its `Drop`s (killed by a timeout): `PR_SET_PDEATHSIG`.
+pub fn spawn_tied(command: &mut std::process::Command) -> std::io::Result<std::process::Child> {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    command.spawn()
+}
+
+/// Sends `sig` to `pid` and every descendant.
+pub fn signal_tree(pid: i32, sig: i32) {
+    for process in process_tree(pid) {
+        signal(process, sig);
+    }
+}
+
+/// Kills what test processes that died without dropping their servers (killed by a
+/// timeout) left behind for `label`, and removes their directories: every directory
+/// `<tmp>/health-runtime-<label>-<pid>-<n>` whose `<pid>` is gone, and every process
+/// (with its descendants) whose command line or environment names such a directory.
+pub fn sweep_abandoned(label: &str) {
+    let prefix = format!("health-runtime-{label}-");
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    let abandoned: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            name.strip_prefix(&prefix)
+                .and_then(|rest| rest.split('-').next())
+                .and_then(|pid| pid.parse::<i32>().ok())
+                .is_some_and(|owner| !is_alive(owner))
+        })
+        .map(|entry| entry.path())
+        .collect();
+    if abandoned.is_empty() {
+        return;
+    }
+    for pid in all_pids() {
+        let mentions = |file: &str| {
+            std::fs::read(format!("/proc/{pid}/{file}")).is_ok_and(|bytes| {
+                let text = String::from_utf8_lossy(&bytes);
+                abandoned
+                    .iter()
+                    .any(|dir| text.contains(&*dir.to_string_lossy()))
+            })
+        };
+        if mentions("cmdline") || mentions("environ") {
+            signal_tree(pid, libc::SIGKILL);
+        }
+    }
+    for dir in abandoned {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+fn all_pids() -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+/// SIGSTOP to `pid` and every descendant, returning once every thread of them has
+/// stopped: signals are delivered asynchronously, and a thread still running on another
+/// CPU could otherwise answer the very next request.
+pub fn stop_tree(pid: i32) {
+    let tree = process_tree(pid);
+    for &process in &tree {
+        signal(process, libc::SIGSTOP);
+    }
+    wait_until("processes stopped", Duration::from_secs(5), || {
+        tree.iter().all(|&process| threads_stopped(process))
+    });
+}
+
+/// Whether every thread of `pid` is stopped (a process that is gone counts as stopped).
+fn threads_stopped(pid: i32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return true;
+    };
+    tasks.flatten().all(|task| {
+        std::fs::read_to_string(task.path().join("stat"))
+            .ok()
+            .and_then(|stat| {
+                let end = stat.rfind(')')?;
+                stat.get(end + 2..end + 3).map(str::to_owned)
+            })
+            .is_none_or(|state| matches!(state.as_str(), "T" | "t" | "Z" | "X"))
+    })
 }

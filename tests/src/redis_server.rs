@@ -2,13 +2,14 @@
 //! and restart. Killed on drop.
 
 use std::net::SocketAddr;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::dependency::Dependency;
 use crate::process::{
-    TempDir, accepts_connections, free_port, require_program, signal, wait_until,
+    TempDir, accepts_connections, free_port, require_program, signal, spawn_tied, stop_tree,
+    wait_until,
 };
 
 /// A `redis-server` of the test's own: `127.0.0.1:<free port>`, no persistence, an
@@ -61,16 +62,7 @@ impl RedisServer {
         if let Some(password) = &self.password {
             command.args(["--requirepass", password]);
         }
-        // If the test process dies without running `Drop` (killed by a timeout), the
-        // kernel ends the server with it.
-        // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
-        unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
-        let child = command.spawn().expect("spawn redis-server");
+        let child = spawn_tied(&mut command).expect("spawn redis-server");
         self.child = Some(child);
         let addr = self.addr;
         wait_until(
@@ -98,26 +90,38 @@ impl RedisServer {
         i32::try_from(child.id()).expect("pid fits in i32")
     }
 
-    /// SIGSTOP: the server keeps its port and connections but answers nothing.
+    /// [`Dependency::freeze`], for callers that do not import the trait.
     pub fn pause(&self) {
-        signal(self.pid(), libc::SIGSTOP);
+        self.freeze();
     }
 
-    /// SIGCONT after [`RedisServer::pause`].
+    /// [`Dependency::thaw`], for callers that do not import the trait.
     pub fn resume(&self) {
+        self.thaw();
+    }
+}
+
+impl Dependency for RedisServer {
+    fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    fn freeze(&self) {
+        stop_tree(self.pid());
+    }
+
+    fn thaw(&self) {
         signal(self.pid(), libc::SIGCONT);
     }
 
-    /// SIGKILL (works on a paused server too): connections drop, the port refuses.
-    pub fn kill(&mut self) {
+    fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
 
-    /// Kills the server if it runs and starts it again on the same port.
-    pub fn restart(&mut self) {
+    fn restart(&mut self) {
         self.kill();
         self.spawn();
     }

@@ -1,18 +1,17 @@
-//! The fault matrix of the PostgreSQL built-ins (`checks::tokio_postgres`,
-//! `checks::deadpool_postgres`, `checks::sqlx`) against a private PostgreSQL cluster with
-//! password authentication: healthy, refused, hung (SIGSTOP), slower than the timeout
-//! (fault proxy), killed mid-query, restarted. Every report is read through a real
-//! listening server and checked for the cluster's password.
+//! The PostgreSQL built-ins (`checks::tokio_postgres`, `checks::deadpool_postgres`,
+//! `checks::sqlx`) through the fault matrix, against a private PostgreSQL cluster with
+//! password authentication; every report is read through a real listening server and
+//! checked for the cluster's password.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use health_runtime::{Check, Health, checks};
 use sqlx::postgres::PgPoolOptions;
-use tests::fault_proxy::{Fault, FaultProxy};
+use tests::fault_matrix::{Expectations, Recovery, Subject};
 use tests::http::TestServer;
 use tests::postgres_server::PostgresServer;
-use tests::probe::{SECRET_PASSWORD, probe, probe_until_healthy};
+use tests::probe::{SECRET_PASSWORD, probe};
 use tokio_postgres::NoTls;
 
 const TIMEOUT: Duration = Duration::from_millis(2000);
@@ -39,239 +38,113 @@ fn config(addr: SocketAddr) -> tokio_postgres::Config {
     .expect("connection string")
 }
 
-/// The service under test: one Postgres check of `kind` connected to `addr`.
-async fn service(kind: Kind, addr: SocketAddr) -> TestServer {
-    let check: Check = match kind {
-        Kind::Client => checks::tokio_postgres::check("postgres"),
-        Kind::Connect => checks::tokio_postgres::check_connect("postgres", config(addr), NoTls),
-        Kind::Deadpool => checks::deadpool_postgres::check("postgres"),
-        Kind::Sqlx => checks::sqlx::check("postgres"),
-    };
-    let health = Health::builder()
-        .without_registered()
-        .check(check.timeout(TIMEOUT))
-        .build()
-        .expect("valid checks");
-    match kind {
-        Kind::Client => {
-            let (client, connection) = config(addr).connect(NoTls).await.expect("connect");
-            tokio::spawn(connection);
-            health.provide(client);
-        }
-        Kind::Connect => {}
-        Kind::Deadpool => {
-            let manager = deadpool_postgres::Manager::new(config(addr), NoTls);
-            let pool = deadpool_postgres::Pool::builder(manager)
-                .max_size(2)
-                .build()
-                .expect("pool");
-            health.provide(pool);
-        }
-        Kind::Sqlx => {
-            let url = format!("postgres://postgres:{SECRET_PASSWORD}@{addr}/postgres");
-            let pool = PgPoolOptions::new()
-                .max_connections(2)
-                .connect(&url)
-                .await
-                .expect("connect");
-            health.provide(pool);
+async fn connect(addr: SocketAddr) -> tokio_postgres::Client {
+    let (client, connection) = config(addr).connect(NoTls).await.expect("connect");
+    tokio::spawn(connection);
+    client
+}
+
+impl Subject for Kind {
+    type Server = PostgresServer;
+    const NAME: &'static str = "postgres";
+
+    fn timeout(&self) -> Duration {
+        TIMEOUT
+    }
+
+    async fn start(&self) -> PostgresServer {
+        PostgresServer::start(SECRET_PASSWORD)
+    }
+
+    fn check(&self, _server: &Self::Server, addr: SocketAddr) -> Check {
+        match self {
+            Kind::Client => checks::tokio_postgres::check("postgres"),
+            Kind::Connect => checks::tokio_postgres::check_connect("postgres", config(addr), NoTls),
+            Kind::Deadpool => checks::deadpool_postgres::check("postgres"),
+            Kind::Sqlx => checks::sqlx::check("postgres"),
         }
     }
-    TestServer::start(health.router()).await
-}
 
-/// What each kind reports once the server is gone.
-fn down_errors(kind: Kind) -> &'static [&'static str] {
-    match kind {
-        Kind::Client => &["postgres: connection closed"],
-        Kind::Connect | Kind::Deadpool => &["error connecting to server: Connection refused"],
-        Kind::Sqlx => &["Connection refused", "Timeout after 2000ms"],
+    async fn provide(&self, health: &Health, addr: SocketAddr) {
+        match self {
+            Kind::Client => {
+                health.provide(connect(addr).await);
+            }
+            Kind::Connect => {}
+            Kind::Deadpool => {
+                let manager = deadpool_postgres::Manager::new(config(addr), NoTls);
+                let pool = deadpool_postgres::Pool::builder(manager)
+                    .max_size(2)
+                    .build()
+                    .expect("pool");
+                health.provide(pool);
+            }
+            Kind::Sqlx => {
+                let url = format!("postgres://postgres:{SECRET_PASSWORD}@{addr}/postgres");
+                let pool = PgPoolOptions::new()
+                    .max_connections(2)
+                    .connect(&url)
+                    .await
+                    .expect("connect");
+                health.provide(pool);
+            }
+        }
     }
-}
 
-async fn healthy(kind: Kind) {
-    let pg = PostgresServer::start(SECRET_PASSWORD);
-    let app = service(kind, pg.addr()).await;
-    probe(&app, READY)
-        .await
-        .assert_within(TIMEOUT)
-        .assert_healthy("postgres");
-}
-
-async fn refused(kind: Kind) {
-    let pg = PostgresServer::start(SECRET_PASSWORD);
-    let app = service(kind, pg.addr()).await;
-    probe(&app, READY).await.assert_healthy("postgres");
-    pg.kill();
-    for _ in 0..2 {
-        let probed = probe(&app, READY).await;
-        probed.assert_within(TIMEOUT);
-        probed.assert_unhealthy("postgres", down_errors(kind));
-    }
-}
-
-async fn hung(kind: Kind) {
-    let pg = PostgresServer::start(SECRET_PASSWORD);
-    let app = service(kind, pg.addr()).await;
-    probe(&app, READY).await.assert_healthy("postgres");
-    pg.pause();
-    let probed = probe(&app, READY).await;
-    pg.resume();
-    probed.assert_within(TIMEOUT);
-    probed.assert_unhealthy("postgres", &["Timeout after 2000ms"]);
-}
-
-async fn slow(kind: Kind) {
-    let pg = PostgresServer::start(SECRET_PASSWORD);
-    let proxy = FaultProxy::start(pg.addr()).await;
-    let app = service(kind, proxy.addr()).await;
-    probe(&app, READY).await.assert_healthy("postgres");
-    proxy.set(Fault::Delay(TIMEOUT * 2));
-    let probed = probe(&app, READY).await;
-    probed.assert_within(TIMEOUT);
-    probed.assert_unhealthy("postgres", &["Timeout after 2000ms"]);
-    proxy.set(Fault::None);
-    let probes = probe_until_healthy(&app, READY, "postgres", 25).await;
-    assert!(
-        probes <= 20,
-        "{kind:?}: healthy again only after {probes} probes"
-    );
-}
-
-async fn killed_mid_query(kind: Kind) {
-    let pg = PostgresServer::start(SECRET_PASSWORD);
-    let app = service(kind, pg.addr()).await;
-    probe(&app, READY).await.assert_healthy("postgres");
-    // The server is frozen while the query is in flight, then killed.
-    pg.pause();
-    let report = tokio::spawn(async move {
-        let probed = probe(&app, READY).await;
-        (probed, app)
-    });
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    pg.kill();
-    let (probed, _app) = report.await.expect("probe task");
-    probed.assert_within(TIMEOUT);
-    if let Kind::Sqlx = kind {
-        // sqlx tests a pooled connection before handing it out; when that test fails it
-        // silently opens a new connection and keeps retrying the refused connect, so the
-        // run ends on the check's timeout unless the in-flight query saw the reset first.
-        probed.assert_unhealthy(
-            "postgres",
-            &["Connection reset by peer", "Timeout after 2000ms"],
-        );
-        return;
-    }
-    assert!(
-        probed.elapsed < TIMEOUT,
-        "{kind:?}: the kill should end the run before the timeout, took {:?}",
-        probed.elapsed
-    );
-    probed.assert_unhealthy(
-        "postgres",
-        &[
+    fn expect(&self) -> Expectations {
+        let killed: &[&str] = &[
             "postgres: connection closed",
             "Connection reset by peer",
             "error communicating with database",
-        ],
-    );
-}
-
-async fn restarted(kind: Kind) {
-    let pg = PostgresServer::start(SECRET_PASSWORD);
-    let app = service(kind, pg.addr()).await;
-    probe(&app, READY).await.assert_healthy("postgres");
-    pg.kill();
-    probe(&app, READY)
-        .await
-        .assert_unhealthy("postgres", down_errors(kind));
-    pg.restart();
-    let probes = probe_until_healthy(&app, READY, "postgres", 10).await;
-    assert!(
-        probes <= 2,
-        "{kind:?}: healthy again only after {probes} probes"
-    );
-}
-
-macro_rules! matrix {
-    ($($kind:ident => $module:ident),* $(,)?) => {$(
-        mod $module {
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn healthy() { super::healthy(Kind::$kind).await }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn refused() { super::refused(Kind::$kind).await }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn hung() { super::hung(Kind::$kind).await }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn slower_than_timeout() { super::slow(Kind::$kind).await }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn killed_mid_query() { super::killed_mid_query(Kind::$kind).await }
+        ];
+        let reconnects = Recovery::Reconnects { probes: 2 };
+        match self {
+            // One connection: it dies with the server and is never replaced by itself.
+            Kind::Client => Expectations {
+                down: &["postgres: connection closed"],
+                killed,
+                killed_ends_run: true,
+                recovery: Recovery::Replaced {
+                    error: &["postgres: connection closed"],
+                },
+                recovers_within: 20,
+            },
+            Kind::Connect | Kind::Deadpool => Expectations {
+                down: &["error connecting to server: Connection refused"],
+                killed,
+                killed_ends_run: true,
+                recovery: reconnects,
+                recovers_within: 20,
+            },
+            // sqlx tests a pooled connection before handing it out; when that test fails
+            // it silently opens a new connection and keeps retrying the refused connect,
+            // so the run ends on the check's timeout unless the in-flight query saw the
+            // reset first.
+            Kind::Sqlx => Expectations {
+                down: &["Connection refused", "Timeout after 2000ms"],
+                killed: &["Connection reset by peer", "Timeout after 2000ms"],
+                killed_ends_run: false,
+                recovery: reconnects,
+                recovers_within: 20,
+            },
         }
-    )*};
+    }
 }
 
-matrix!(
-    Client => tokio_postgres_client,
-    Connect => tokio_postgres_connect,
-    Deadpool => deadpool,
-    Sqlx => sqlx_pool,
+tests::fault_matrix!(
+    tokio_postgres_client => Kind::Client,
+    tokio_postgres_connect => Kind::Connect,
+    deadpool => Kind::Deadpool,
+    sqlx_pool => Kind::Sqlx,
 );
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tokio_postgres_connect_recovers_after_restart() {
-    restarted(Kind::Connect).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deadpool_recovers_after_restart() {
-    restarted(Kind::Deadpool).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlx_recovers_after_restart() {
-    restarted(Kind::Sqlx).await;
-}
-
-/// A `tokio_postgres::Client` is one connection: after a restart its check reports the
-/// closed connection, and a new client provided in its place is healthy at the next
-/// report, without restarting the application.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tokio_postgres_client_after_restart_reports_closed_until_replaced() {
-    let pg = PostgresServer::start(SECRET_PASSWORD);
-    let health = Health::builder()
-        .without_registered()
-        .check(checks::tokio_postgres::check("postgres").timeout(TIMEOUT))
-        .build()
-        .unwrap();
-    let connect = || async {
-        let (client, connection) = config(pg.addr()).connect(NoTls).await.unwrap();
-        tokio::spawn(connection);
-        client
-    };
-    health.provide(connect().await);
-    let app = TestServer::start(health.router()).await;
-    probe(&app, READY).await.assert_healthy("postgres");
-    pg.restart();
-    probe(&app, READY)
-        .await
-        .assert_unhealthy("postgres", &["postgres: connection closed"]);
-    health.provide(connect().await);
-    probe(&app, READY).await.assert_healthy("postgres");
-}
 
 /// A wrong password fails with the server's message, which names the user but never the
 /// password that was tried.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_is_reported_without_the_password() {
     let pg = PostgresServer::start("the-real-password-1");
-    let app = service(Kind::Connect, pg.addr()).await;
-    probe(&app, READY).await.assert_unhealthy(
+    let app = tests::fault_matrix::App::start(&Kind::Connect, &pg, pg.addr()).await;
+    app.probe().await.assert_unhealthy(
         "postgres",
         &["password authentication failed for user \"postgres\""],
     );
@@ -281,8 +154,7 @@ async fn wrong_password_is_reported_without_the_password() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_with_given_clients_and_pools() {
     let pg = PostgresServer::start(SECRET_PASSWORD);
-    let (client, connection) = config(pg.addr()).connect(NoTls).await.unwrap();
-    tokio::spawn(connection);
+    let client = connect(pg.addr()).await;
     let deadpool =
         deadpool_postgres::Pool::builder(deadpool_postgres::Manager::new(config(pg.addr()), NoTls))
             .build()

@@ -3,7 +3,8 @@
 //! both the default and the `application/health+json` renderings, and every body is
 //! searched for the secrets.
 
-use health_runtime::{Check, Health, MAX_ERROR_LEN};
+use health_runtime::redact::MAX_ERROR_LEN;
+use health_runtime::{Check, Health};
 use tests::http::TestServer;
 use tests::probe::{SECRET_API_KEY, SECRET_PASSWORD, SECRETS, probe};
 
@@ -104,4 +105,59 @@ async fn errors_are_redacted_in_health_json() {
             "health+json body leaks a secret: {body}"
         );
     }
+}
+
+/// The credential shapes of issue reports, with no secret registered: in `details` (keys
+/// and values, nested), in a panic message, and in a 100 MB error, served through a real
+/// listening server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn details_panics_and_huge_errors_are_redacted_by_pattern() {
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwcm9iZSJ9.c2lnbmF0dXJlLXNlY3JldA";
+    let health = Health::builder()
+        .without_registered()
+        .check(Check::new("details", || async {
+            health_runtime::CheckOutcome::degraded("see details")
+                .with_detail("dsn", "postgres://u:pw/with#odd?chars@db:5432/app")
+                .with_detail(
+                    "nested",
+                    serde_json::json!([{"conn": "Endpoint=sb://ns/;SharedAccessKeyName=k;SharedAccessKey=c2Fz+Lw==;EntityPath=q"}]),
+                )
+                .with_detail("client_secret", "cs-abc")
+        }))
+        .check(Check::new("panic", move || async move {
+            if std::hint::black_box(true) {
+                panic!("token {jwt} rejected with password=pw,tail");
+            }
+        }))
+        .check(Check::new("huge", || async {
+            let mut huge = "AUTH default rd-pw failed; ".to_owned();
+            huge.push_str(&"x".repeat(100 << 20));
+            Err::<(), _>(huge)
+        }))
+        .build()
+        .unwrap();
+    let app = TestServer::start(health.router()).await;
+    let body = String::from_utf8_lossy(&app.get("/health/ready").await.body).into_owned();
+    for leak in [
+        "pw/with",
+        "odd?chars",
+        "c2Fz+Lw==",
+        "cs-abc",
+        "c2lnbmF0dXJlLXNlY3JldA",
+        "pw,tail",
+        ",tail",
+        "rd-pw",
+    ] {
+        assert!(!body.contains(leak), "the body leaks {leak:?}: {body}");
+    }
+    for kept in [
+        "postgres://u:***@db:5432/app",
+        "SharedAccessKeyName=k",
+        "EntityPath=q",
+        "check panicked: token *** rejected with password=***",
+        "AUTH default *** failed",
+    ] {
+        assert!(body.contains(kept), "the body lost {kept:?}: {body}");
+    }
+    assert!(body.len() < 16 * 1024, "{} bytes", body.len());
 }

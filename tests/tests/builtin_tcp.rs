@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use health_runtime::{CheckOutcome, CheckStatus, Health, checks};
+use tests::dependency::Dependency;
 use tests::fault_proxy::SaturatedListener;
 use tests::http::TestServer;
 use tests::probe::{probe, probe_until_healthy};
@@ -65,9 +66,9 @@ async fn hung_and_slower_than_timeout() {
 async fn frozen_process_still_accepts_connections() {
     let server = RedisServer::start();
     let app = service(server.addr().to_string()).await;
-    server.pause();
+    server.freeze();
     let probed = probe(&app, READY).await;
-    server.resume();
+    server.thaw();
     probed.assert_within(TIMEOUT).assert_healthy("tcp");
 }
 
@@ -76,7 +77,7 @@ async fn killed_then_restarted() {
     let mut server = RedisServer::start();
     let app = service(server.addr().to_string()).await;
     probe(&app, READY).await.assert_healthy("tcp");
-    server.pause();
+    server.freeze();
     server.kill();
     probe(&app, READY)
         .await

@@ -20,10 +20,11 @@ const TARGET: &str = env!("CARGO_BIN_EXE_probe_target");
 const SCALE: Duration = Duration::from_millis(10);
 const BOUND: Duration = Duration::from_secs(30);
 
-/// The probes the service prints for itself: `probe_target probes kubernetes`.
+/// The Deployment the service prints for itself: `probe_target probes kubernetes
+/// --deployment`.
 fn generated_manifest() -> String {
     let output = Command::new(TARGET)
-        .args(["probes", "kubernetes"])
+        .args(["probes", "kubernetes", "--deployment"])
         .output()
         .expect("run probe_target");
     assert!(output.status.success(), "{output:?}");
@@ -31,7 +32,13 @@ fn generated_manifest() -> String {
 }
 
 fn pod(manifest: &str, redis: impl ToString) -> Kubelet {
-    Kubelet::new(TARGET, manifest, SCALE).env("REDIS_ADDR", redis)
+    kubelet(manifest, SCALE).env("REDIS_ADDR", redis)
+}
+
+fn kubelet(manifest: &str, scale: Duration) -> Kubelet {
+    Kubelet::new(TARGET, manifest)
+        .expect("a manifest with probes")
+        .time_scale(scale)
 }
 
 fn index_of(log: &Log, event: &Event) -> usize {
@@ -101,25 +108,35 @@ async fn a_slow_but_healthy_dependency_keeps_the_article_pod_out_of_traffic() {
     // otherwise a probe would join the run a timed-out probe started (single-flight).
     let scale = Duration::from_millis(100);
 
-    let article = Kubelet::new(TARGET, ARTICLE_KUBERNETES, scale)
+    let article = kubelet(ARTICLE_KUBERNETES, scale)
         .env("REDIS_ADDR", proxy.addr())
         .start();
     article
-        .wait_for("four readiness probes", BOUND, |log| {
-            log.outcomes(Probe::Readiness).len() >= 4
+        .wait_for("four timed-out readiness probes", BOUND, |log| {
+            log.outcomes(Probe::Readiness)
+                .iter()
+                .filter(|o| ***o == Outcome::TimedOut)
+                .count()
+                >= 4
         })
         .await;
     let log = article.stop().await;
     println!("{}", log.summary());
-    assert!(!log.ever_ready(), "{log}");
+    // The probe gives up after the kubelet's default 1 s while the check takes 1.2 s: all
+    // but the odd probe that joins a run already under way time out, and the pod ends up
+    // out of its Services.
+    let timeouts = log
+        .outcomes(Probe::Readiness)
+        .iter()
+        .filter(|o| ***o == Outcome::TimedOut)
+        .count();
+    assert!(timeouts >= 3, "{log}");
     assert!(
-        log.outcomes(Probe::Readiness)
-            .iter()
-            .all(|o| **o == Outcome::TimedOut),
+        log.events().any(|e| *e == Event::Endpoints(false)) || !log.ever_ready(),
         "{log}"
     );
 
-    let generated = Kubelet::new(TARGET, &generated_manifest(), scale)
+    let generated = kubelet(&generated_manifest(), scale)
         .env("REDIS_ADDR", proxy.addr())
         .start();
     generated
@@ -143,7 +160,7 @@ async fn a_redis_outage_makes_the_pod_unready_and_never_restarts_it() {
     redis.pause(); // SIGSTOP: connections hang, the check times out after 2 s
     let log = pod
         .wait_for("out of traffic", BOUND, |log| {
-            log.events().any(|e| *e == Event::Ready(false))
+            log.events().any(|e| *e == Event::Endpoints(false))
         })
         .await;
     let unready_at = log.records.len();
@@ -153,7 +170,7 @@ async fn a_redis_outage_makes_the_pod_unready_and_never_restarts_it() {
         .wait_for("back in traffic", BOUND, |log| {
             log.events()
                 .skip(unready_at)
-                .any(|e| *e == Event::Ready(true))
+                .any(|e| *e == Event::Endpoints(true))
         })
         .await;
     let log_final = pod.stop().await;
@@ -189,12 +206,12 @@ async fn a_stale_heartbeat_gets_the_pod_restarted() {
     let pod = pod(&generated_manifest(), redis.addr())
         .env("HEARTBEAT_STALL_AFTER_MS", 1_500)
         .start();
-    pod.wait_for("a restart", BOUND, |log| !log.kills().is_empty())
+    pod.wait_for("a restart", BOUND, |log| log.restarts() >= 1)
         .await;
     let log = pod.stop().await;
     println!("{}", log.summary());
     assert_eq!(log.kills()[0], Probe::Liveness, "{log}");
-    let killed = index_of(&log, &Event::Killed(Probe::Liveness));
+    let killed = index_of(&log, &Event::Unhealthy(Probe::Liveness));
     assert!(index_of(&log, &Event::Ready(true)) < killed, "{log}");
     // The worker's heartbeat check answered 503: the process itself was responsive.
     assert!(
@@ -218,12 +235,12 @@ async fn a_stalled_runtime_gets_the_pod_restarted() {
     let pod = pod(&generated_manifest(), redis.addr())
         .env("RUNTIME_STALL_AFTER_MS", 1_500)
         .start();
-    pod.wait_for("a restart", BOUND, |log| !log.kills().is_empty())
+    pod.wait_for("a restart", BOUND, |log| log.restarts() >= 1)
         .await;
     let log = pod.stop().await;
     println!("{}", log.summary());
     assert_eq!(log.kills()[0], Probe::Liveness, "{log}");
-    let killed = index_of(&log, &Event::Killed(Probe::Liveness));
+    let killed = index_of(&log, &Event::Unhealthy(Probe::Liveness));
     assert!(index_of(&log, &Event::Ready(true)) < killed, "{log}");
     // The watchdog answered 503, or the runtime could not answer within the timeout.
     let failures: Vec<_> = log.records[..killed]
@@ -243,37 +260,41 @@ async fn a_stalled_runtime_gets_the_pod_restarted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_takes_the_pod_out_of_readiness_before_it_exits() {
+async fn deletion_leaves_the_endpoints_at_once_and_the_service_drains_within_its_grace() {
     let redis = RedisServer::start();
-    // Drains 1.5 s: longer than readiness needs to fail three times at a 100 ms period.
+    // Drains 1.5 s, within the 8 s grace period the service's own Deployment declares.
     let pod = pod(&generated_manifest(), redis.addr())
         .env("DRAIN_MS", 1_500)
         .start();
     pod.wait_for("ready", BOUND, Log::ever_ready).await;
-    let log = pod.terminate(Duration::from_secs(10)).await;
+    let log = pod.delete().await;
     println!("{}", log.summary());
 
-    let terminating = index_of(&log, &Event::Terminating);
-    let unready = index_of(&log, &Event::Ready(false));
+    let deleting = index_of(&log, &Event::Deleting);
+    let sigterm = index_of(&log, &Event::Sigterm);
     let exited = index_of(&log, &Event::Exited(Some(0)));
-    assert!(terminating < unready && unready < exited, "{log}");
-    let draining = &log.records[terminating..exited];
+    // The endpoints controller removes a deleting pod before any probe can say a thing.
+    assert_eq!(
+        log.records[deleting + 1].event,
+        Event::Endpoints(false),
+        "{log}"
+    );
+    assert!(deleting < sigterm && sigterm < exited, "{log}");
+    let draining = &log.records[sigterm..exited];
+    // Readiness goes on and sees the 503 of the drain ...
     assert!(
         draining
             .iter()
             .any(|r| r.event == Event::Probed(Probe::Readiness, Outcome::Status(503))),
         "{log}"
     );
-    // Liveness stays green while the pod drains: no restart races the shutdown.
+    // ... while liveness and startup stopped: no restart can race the shutdown.
     assert!(
-        draining
+        !log.records[deleting..]
             .iter()
-            .filter_map(|r| match &r.event {
-                Event::Probed(Probe::Liveness, outcome) => Some(outcome),
-                _ => None,
-            })
-            .all(|o| *o == Outcome::Status(200)),
+            .any(|r| matches!(r.event, Event::Probed(Probe::Liveness | Probe::Startup, _))),
         "{log}"
     );
+    assert!(!log.events().any(|e| *e == Event::Sigkill), "{log}");
     assert_eq!(log.kills(), [], "{log}");
 }

@@ -11,13 +11,22 @@ use tests::manifests::{
     ARTICLE_CONTAINER_APPS, ARTICLE_KUBERNETES, article_checks, deployment_with,
 };
 
+/// The library's defaults but for the shutdown budget, which the rules tested here leave
+/// alone (30 s of drain and no shutdown timeout: readiness at the article's 15 s × 2 and
+/// the default 30 s grace period both fit).
+fn config() -> DeployConfig {
+    DeployConfig::new()
+        .drain_delay(Duration::from_secs(30))
+        .shutdown_timeout(Duration::ZERO)
+}
+
 fn kinds(findings: &[Finding]) -> Vec<(Option<Probe>, &FindingKind)> {
     findings.iter().map(|f| (f.probe, &f.kind)).collect()
 }
 
 #[test]
 fn flags_the_article_kubernetes_timeouts() {
-    let findings = lint(ARTICLE_KUBERNETES, &article_checks(), &DeployConfig::new()).unwrap();
+    let findings = lint(ARTICLE_KUBERNETES, &article_checks(), &config()).unwrap();
     assert_eq!(
         kinds(&findings),
         [
@@ -71,12 +80,7 @@ fn flags_a_startup_budget_shorter_than_the_expected_startup() {
 
 #[test]
 fn flags_the_article_container_apps_probes() {
-    let findings = lint(
-        ARTICLE_CONTAINER_APPS,
-        &article_checks(),
-        &DeployConfig::new(),
-    )
-    .unwrap();
+    let findings = lint(ARTICLE_CONTAINER_APPS, &article_checks(), &config()).unwrap();
     let kinds = kinds(&findings);
     // Container Apps caps failureThreshold at 10: the article's 30 is rejected outright.
     assert!(kinds.contains(&(
@@ -117,7 +121,7 @@ startupProbe:
   timeoutSeconds: 2
   failureThreshold: 10
 ";
-    let findings = lint(manifest, &article_checks(), &DeployConfig::new()).unwrap();
+    let findings = lint(manifest, &article_checks(), &config()).unwrap();
     assert_eq!(
         kinds(&findings),
         [(
@@ -129,7 +133,7 @@ startupProbe:
     );
     // A single readiness check is a dependency too.
     let one = manifest.replace("/health/ready", "/health/ready/postgres");
-    let findings = lint(&one, &article_checks(), &DeployConfig::new()).unwrap();
+    let findings = lint(&one, &article_checks(), &config()).unwrap();
     assert!(matches!(
         findings[0].kind,
         FindingKind::LivenessOnReadinessPath { .. }
@@ -146,7 +150,7 @@ startupProbe:
 readinessProbe:
   httpGet: {path: /health, port: 8000}
 ";
-    let findings = lint(manifest, &article_checks(), &DeployConfig::new()).unwrap();
+    let findings = lint(manifest, &article_checks(), &config()).unwrap();
     assert_eq!(
         kinds(&findings),
         [(
@@ -168,7 +172,7 @@ readinessProbe:
   timeoutSeconds: 5
 ";
     // The article's service has a startup check (the embedding model).
-    let findings = lint(manifest, &article_checks(), &DeployConfig::new()).unwrap();
+    let findings = lint(manifest, &article_checks(), &config()).unwrap();
     assert_eq!(
         kinds(&findings),
         [(
@@ -181,19 +185,19 @@ readinessProbe:
     );
     // Without startup checks, only an expected startup past liveness's budget is slow.
     let quick = [Check::new("postgres", || async {}).timeout(Duration::from_secs(2))];
-    let fast = DeployConfig::new().expected_startup(Duration::from_secs(5));
+    let fast = config().expected_startup(Duration::from_secs(5));
     assert_eq!(lint(manifest, &quick, &fast).unwrap(), []);
-    let slow = DeployConfig::new().expected_startup(Duration::from_secs(120));
+    let slow = config().expected_startup(Duration::from_secs(120));
     assert_eq!(lint(manifest, &quick, &slow).unwrap().len(), 1);
 }
 
 #[test]
 fn flags_success_thresholds_other_than_one_on_liveness_and_startup() {
-    let section = kubernetes_probes(&article_checks(), &DeployConfig::new())
+    let section = kubernetes_probes(&article_checks(), &config())
         .unwrap()
         .to_yaml()
         .replace("successThreshold: 1", "successThreshold: 2");
-    let findings = lint(&section, &article_checks(), &DeployConfig::new()).unwrap();
+    let findings = lint(&section, &article_checks(), &config()).unwrap();
     assert_eq!(
         kinds(&findings),
         [
@@ -221,7 +225,7 @@ livenessProbe:
 readinessProbe:
   httpGet: {path: /health/ready/no_such_check, port: 8080}
 ";
-    let findings = lint(manifest, &article_checks(), &DeployConfig::new()).unwrap();
+    let findings = lint(manifest, &article_checks(), &config()).unwrap();
     assert_eq!(
         kinds(&findings),
         [
@@ -250,7 +254,7 @@ readinessProbe:
 
 #[test]
 fn reads_every_container_of_every_document() {
-    let generated = kubernetes_probes(&article_checks(), &DeployConfig::new())
+    let generated = kubernetes_probes(&article_checks(), &config())
         .unwrap()
         .to_yaml();
     let manifest = format!(
@@ -264,10 +268,7 @@ fn reads_every_container_of_every_document() {
     let names: Vec<_> = containers.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["sidecar", "ai-service"]);
     // The service's container is clean; the sidecar's probes are its own business.
-    assert_eq!(
-        lint(&manifest, &article_checks(), &DeployConfig::new()).unwrap(),
-        []
-    );
+    assert_eq!(lint(&manifest, &article_checks(), &config()).unwrap(), []);
     // Alone, the sidecar is linted all the same: its HTTP probe reaches no health handler.
     let sidecar = "
 name: envoy
@@ -275,7 +276,7 @@ livenessProbe:
   httpGet: {path: /ready, port: 9901}
   successThreshold: 3
 ";
-    let findings = lint(sidecar, &article_checks(), &DeployConfig::new()).unwrap();
+    let findings = lint(sidecar, &article_checks(), &config()).unwrap();
     assert_eq!(
         kinds(&findings),
         [
@@ -319,11 +320,11 @@ livenessProbe:
 fn refuses_a_manifest_without_probes_or_yaml() {
     let service = "apiVersion: v1\nkind: Service\nmetadata: {name: x}\n";
     assert_eq!(
-        lint(service, &article_checks(), &DeployConfig::new()),
+        lint(service, &article_checks(), &config()),
         Err(LintError::NoProbes)
     );
     assert!(matches!(
-        lint("livenessProbe: [", &article_checks(), &DeployConfig::new()),
+        lint("livenessProbe: [", &article_checks(), &config()),
         Err(LintError::Yaml(_))
     ));
 }
@@ -331,9 +332,11 @@ fn refuses_a_manifest_without_probes_or_yaml() {
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = run_command(
-        args.iter().map(|a| a.to_string()),
+        std::iter::once("/usr/local/bin/ai-service")
+            .chain(args.iter().copied())
+            .map(str::to_owned),
         &article_checks(),
-        &DeployConfig::new(),
+        &config(),
         &mut out,
         &mut err,
     );
@@ -421,10 +424,9 @@ fn a_service_binary_lints_manifests_with_its_exit_code() {
 
 #[test]
 fn reads_a_whole_container_app() {
-    let generated =
-        health_runtime::deploy::container_apps_probes(&article_checks(), &DeployConfig::new())
-            .unwrap()
-            .to_yaml();
+    let generated = health_runtime::deploy::container_apps_probes(&article_checks(), &config())
+        .unwrap()
+        .to_yaml();
     let mut app = String::from(
         "location: westeurope
 name: ai-service
@@ -445,10 +447,7 @@ properties:
     assert_eq!(containers.len(), 1);
     assert_eq!(containers[0].name, "ai-service");
     assert_eq!(containers[0].probes.len(), 3);
-    assert_eq!(
-        lint(&app, &article_checks(), &DeployConfig::new()).unwrap(),
-        []
-    );
+    assert_eq!(lint(&app, &article_checks(), &config()).unwrap(), []);
     // The same container with the article's 30 failures and no timeouts.
     let broken: String = app
         .replace("failureThreshold: 4", "failureThreshold: 30")
@@ -456,7 +455,7 @@ properties:
         .filter(|line| line.trim() != "timeoutSeconds: 5")
         .map(|line| format!("{line}\n"))
         .collect();
-    let findings = lint(&broken, &article_checks(), &DeployConfig::new()).unwrap();
+    let findings = lint(&broken, &article_checks(), &config()).unwrap();
     assert!(
         findings.iter().any(|f| matches!(
             f.kind,
@@ -478,5 +477,86 @@ properties:
                 }
             )),
         "{findings:#?}"
+    );
+}
+
+#[test]
+fn flags_a_grace_period_a_pre_stop_hook_and_a_readiness_slower_than_the_drain() {
+    // The defaults: 5 s of drain and 25 s of shutdown, so 30 s of grace. The service
+    // starts at once.
+    let pod = |grace: &str, pre_stop: &str, period: u64| {
+        format!(
+            "spec:\n  {grace}\n  containers:\n    - name: api\n      {pre_stop}\n      readinessProbe: {{httpGet: {{path: /health/ready, port: 8000}}, periodSeconds: {period}, failureThreshold: 3, timeoutSeconds: 5}}\n      livenessProbe: {{httpGet: {{path: /health, port: 8000}}}}\n"
+        )
+    };
+    let checks: Vec<Check> = Vec::new();
+    let quick = DeployConfig::new().expected_startup(Duration::from_secs(5));
+    let lint_pod = |yaml: String| lint(&yaml, &checks, &quick).unwrap();
+    assert_eq!(
+        lint_pod(pod("terminationGracePeriodSeconds: 30", "", 1)),
+        []
+    );
+    // No grace period written: the platforms' 30 s, which is enough.
+    assert_eq!(lint_pod(pod("", "", 1)), []);
+    let short = lint_pod(pod("terminationGracePeriodSeconds: 20", "", 1));
+    assert_eq!(
+        kinds(&short),
+        [(
+            None,
+            &FindingKind::GracePeriodTooShort {
+                grace_seconds: 20,
+                needed_seconds: 30
+            }
+        )]
+    );
+    assert!(
+        short[0].to_string().contains("set it to at least 30"),
+        "{}",
+        short[0]
+    );
+    let hooked = lint_pod(pod(
+        "terminationGracePeriodSeconds: 30",
+        "lifecycle: {preStop: {exec: {command: [/bin/sh, -c, sleep 10]}}}",
+        1,
+    ));
+    assert_eq!(
+        kinds(&hooked),
+        [(
+            None,
+            &FindingKind::PreStopEatsGracePeriod {
+                pre_stop_seconds: 10,
+                grace_seconds: 30,
+                needed_seconds: 30
+            }
+        )]
+    );
+    assert!(
+        hooked[0].to_string().contains("at least 40"),
+        "{}",
+        hooked[0]
+    );
+    let sleepy = lint_pod(pod(
+        "terminationGracePeriodSeconds: 45",
+        "lifecycle: {preStop: {sleep: {seconds: 10}}}",
+        1,
+    ));
+    assert_eq!(sleepy, []);
+    let slow = lint_pod(pod("terminationGracePeriodSeconds: 30", "", 10));
+    assert_eq!(
+        kinds(&slow),
+        [(
+            Some(Probe::Readiness),
+            &FindingKind::ReadinessSlowerThanDrain {
+                notice: Duration::from_secs(30),
+                drain_delay: Duration::from_secs(5)
+            }
+        )]
+    );
+    // The reference article's readiness, 15 s × 2 against a 5 s drain.
+    let article = lint(ARTICLE_KUBERNETES, &article_checks(), &DeployConfig::new()).unwrap();
+    assert!(
+        article
+            .iter()
+            .any(|f| matches!(f.kind, FindingKind::ReadinessSlowerThanDrain { .. }))
     );
 }

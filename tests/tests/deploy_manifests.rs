@@ -10,12 +10,20 @@ use health_runtime::deploy::{
     lint,
 };
 use health_runtime::{Check, Probe, RouteOptions};
-use tests::manifests::{article_checks, deployment_with, kubernetes_validate};
+use tests::manifests::{
+    apiserver_errors, article_checks, container_apps_schema_errors, deployment_with,
+    kubernetes_validate,
+};
 
 fn check(name: &'static str, timeout_ms: u64, probes: &[Probe]) -> Check {
     Check::new(name, || async {})
         .timeout(Duration::from_millis(timeout_ms))
-        .probes(probes.iter().copied().collect::<health_runtime::ProbeSet>())
+        .probes(
+            probes
+                .iter()
+                .copied()
+                .collect::<health_runtime::probe::ProbeSet>(),
+        )
 }
 
 /// Check sets and configurations that the generated manifests must hold for.
@@ -54,7 +62,8 @@ fn cases() -> Vec<(&'static str, Vec<Check>, DeployConfig)> {
             DeployConfig::new()
                 .readiness_period(Duration::from_millis(500))
                 .readiness_success_threshold(2)
-                .expected_startup(Duration::ZERO),
+                .expected_startup(Duration::ZERO)
+                .shutdown_timeout(Duration::ZERO),
         ),
         (
             "slowest allowed check",
@@ -86,12 +95,161 @@ fn timeouts_round_up_and_follow_the_margin() {
 }
 
 #[test]
-fn a_period_never_is_shorter_than_the_timeout() {
-    let checks = [check("openai", 4_000, &[Probe::Readiness])];
-    let config = DeployConfig::new().readiness_period(Duration::from_secs(2));
+fn a_liveness_period_never_is_shorter_than_its_timeout() {
+    let checks = [check("worker", 4_000, &[Probe::Liveness])];
+    let config = DeployConfig::new().liveness_period(Duration::from_secs(2));
     let probes = kubernetes_probes(&checks, &config).unwrap();
-    assert_eq!(probes.readiness_probe.timeout_seconds, 5);
-    assert_eq!(probes.readiness_probe.period_seconds, 5);
+    assert_eq!(probes.liveness_probe.timeout_seconds, 5);
+    assert_eq!(probes.liveness_probe.period_seconds, 5);
+}
+
+#[test]
+fn readiness_sees_the_shutdown_503_within_the_drain_delay() {
+    // 5 s of drain and three failures: every second, whatever the check takes (the 503 of
+    // a shutdown answers at once).
+    let checks = [check("openai", 4_000, &[Probe::Readiness])];
+    let probes = kubernetes_probes(&checks, &DeployConfig::new()).unwrap();
+    assert_eq!(probes.readiness_probe.period_seconds, 1);
+    let drain = DeployConfig::new().drain_delay(Duration::from_secs(60));
+    let probes = kubernetes_probes(&checks, &drain).unwrap();
+    assert_eq!(probes.readiness_probe.period_seconds, 10);
+    // An explicit period that cannot see it is refused, with both ways out.
+    let slow = DeployConfig::new().readiness_period(Duration::from_secs(15));
+    let error = kubernetes_probes(&checks, &slow).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            DeployError::DrainTooShort {
+                period_seconds: 15,
+                failure_threshold: 3,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("raise the drain delay to at least 45 s"),
+        "{error}"
+    );
+    // No drain at all cannot be seen by any readiness probe.
+    let none = DeployConfig::new().drain_delay(Duration::ZERO);
+    assert!(matches!(
+        kubernetes_probes(&checks, &none),
+        Err(DeployError::DrainTooShort { .. })
+    ));
+}
+
+#[test]
+fn the_grace_period_covers_pre_stop_drain_and_shutdown() {
+    let config = DeployConfig::new()
+        .drain_delay(Duration::from_secs(10))
+        .shutdown_timeout(Duration::from_millis(20_500));
+    let probes = kubernetes_probes(&[], &config).unwrap();
+    assert_eq!(probes.termination_grace_period_seconds, 31);
+    let hooked = config.clone().pre_stop_sleep(Duration::from_secs(5));
+    let probes = kubernetes_probes(&[], &hooked).unwrap();
+    assert_eq!(probes.termination_grace_period_seconds, 36);
+    let deployment = probes.deployment_yaml();
+    assert!(
+        deployment.contains("terminationGracePeriodSeconds: 36"),
+        "{deployment}"
+    );
+    let container = &declared_probes(&deployment).unwrap()[0];
+    assert_eq!(container.pre_stop_sleep_seconds, Some(5), "{deployment}");
+    assert_eq!(
+        container.termination_grace_period_seconds,
+        Some(36),
+        "{deployment}"
+    );
+    // Container Apps has no preStop hook: only drain and shutdown count.
+    let aca = container_apps_probes(&[], &hooked).unwrap();
+    assert_eq!(aca.termination_grace_period_seconds, 31);
+    assert!(
+        aca.container_app_yaml()
+            .contains("terminationGracePeriodSeconds: 31")
+    );
+}
+
+#[test]
+fn the_startup_the_platform_cannot_cover_is_refused_with_the_figure_of_this_config() {
+    // Ten failures of at most 240 s with no initial delay: 9 × 240 = 2160 s.
+    let config = DeployConfig::new().expected_startup(Duration::from_secs(2_200));
+    let error = container_apps_probes(&article_checks(), &config).unwrap_err();
+    assert_eq!(
+        error,
+        DeployError::StartupTooLong {
+            platform: Platform::ContainerApps,
+            expected: Duration::from_secs(2_200),
+            max_budget: Duration::from_secs(2_160),
+        }
+    );
+    assert!(
+        error.to_string().contains("longer than the 2160 s"),
+        "{error}"
+    );
+    // With a configured 40 s delay, the budget is 40 + 2160 and 2200 fits.
+    let delayed = config.initial_delay(Duration::from_secs(40));
+    container_apps_probes(&article_checks(), &delayed).unwrap();
+}
+
+#[test]
+fn what_the_platforms_reject_is_refused_with_its_reason() {
+    let cases: Vec<(DeployConfig, &str)> = vec![
+        (
+            DeployConfig::new().port(0),
+            "the port `0` is invalid on Kubernetes: must be 1 to 65535",
+        ),
+        (
+            DeployConfig::new().readiness_path("health/ready"),
+            "must start with `/`",
+        ),
+        (
+            DeployConfig::new().liveness_path("/health z"),
+            "must not contain spaces",
+        ),
+        (
+            DeployConfig::new().liveness_failure_threshold(0),
+            "failureThreshold would be 0",
+        ),
+        (
+            DeployConfig::new().readiness_success_threshold(0),
+            "successThreshold would be 0",
+        ),
+        (
+            DeployConfig::new().liveness_period(Duration::ZERO),
+            "periodSeconds would be 0",
+        ),
+        (
+            DeployConfig::new().name("AI_Service"),
+            "the name `AI_Service` is invalid",
+        ),
+        (DeployConfig::new().name("-api"), "must start and end"),
+        (DeployConfig::new().image(" "), "the image ` ` is invalid"),
+        (
+            DeployConfig::new().liveness_failure_threshold(u32::MAX),
+            "accepts 1 to 2147483647",
+        ),
+    ];
+    for (config, message) in cases {
+        let error = kubernetes_probes(&article_checks(), &config)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(message), "{message}: {error}");
+        assert!(
+            container_apps_probes(&article_checks(), &config).is_err(),
+            "{message}"
+        );
+    }
+    // Container Apps' own name rule: 2 to 32 characters.
+    let long = DeployConfig::new().name("a-name-longer-than-thirty-two-chars");
+    kubernetes_probes(&article_checks(), &long).unwrap();
+    let error = container_apps_probes(&article_checks(), &long).unwrap_err();
+    assert!(
+        error.to_string().contains("must be 2 to 32 characters"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -145,6 +303,7 @@ fn container_apps_stretches_the_startup_period_to_fit_ten_failures() {
 #[test]
 fn container_apps_rejects_a_startup_it_cannot_cover() {
     let config = DeployConfig::new().expected_startup(Duration::from_secs(2_161));
+    // (9 × 240 s is the most ten failures can cover without an initial delay.)
     let error = container_apps_probes(&article_checks(), &config).unwrap_err();
     assert!(
         matches!(
@@ -196,7 +355,7 @@ fn container_apps_rejects_settings_out_of_its_ranges() {
             error,
             DeployError::OutOfRange {
                 field: "failureThreshold",
-                probe: Probe::Liveness,
+                probe: Some(Probe::Liveness),
                 value: 11,
                 min: 1,
                 max: 10,
@@ -294,25 +453,104 @@ fn the_yaml_explains_each_timeout() {
     );
 }
 
+/// The four manifests of one case: the Kubernetes section (in a Deployment) and
+/// Deployment, the Container Apps list and app.
+fn generated(checks: &[Check], config: &DeployConfig) -> [(String, String); 4] {
+    let k8s = kubernetes_probes(checks, config).unwrap();
+    let aca = container_apps_probes(checks, config).unwrap();
+    [
+        ("kubernetes section".into(), deployment_with(&k8s.to_yaml())),
+        ("kubernetes deployment".into(), k8s.deployment_yaml()),
+        ("container apps list".into(), aca.to_yaml()),
+        ("container app".into(), aca.container_app_yaml()),
+    ]
+}
+
 #[test]
-fn every_generated_kubernetes_manifest_validates_strictly() {
+fn every_generated_manifest_passes_the_platforms_own_rules() {
+    let mut kubernetes = Vec::new();
     for (name, checks, config) in cases() {
-        let section = kubernetes_probes(&checks, &config).unwrap().to_yaml();
-        let deployment = deployment_with(&section);
-        if let Err(output) = kubernetes_validate(&deployment) {
-            panic!("{name}: kubernetes-validate --strict rejected\n{deployment}\n{output}");
+        let config = config
+            .name("ai-service")
+            .image("registry.example/ai-service:1.0.0");
+        for (what, yaml) in generated(&checks, &config) {
+            if what.starts_with("kubernetes") {
+                let errors = apiserver_errors(&yaml);
+                assert!(errors.is_empty(), "{name}, {what}: {errors:#?}\n{yaml}");
+                kubernetes.push(yaml);
+            } else {
+                let errors = container_apps_schema_errors(&yaml);
+                assert!(errors.is_empty(), "{name}, {what}: {errors:#?}\n{yaml}");
+            }
         }
+    }
+    // One multi-document file per Kubernetes version keeps the validator's start-up cost down.
+    if let Err(output) = kubernetes_validate(&kubernetes.join("---\n")) {
+        panic!("kubernetes-validate --strict rejected a generated manifest\n{output}");
     }
 }
 
 #[test]
-fn the_validator_rejects_what_kubernetes_rejects() {
-    // Guards the test above: a misspelt field must fail, or the validation proves nothing.
-    let section = kubernetes_probes(&article_checks(), &DeployConfig::new())
+fn the_platforms_rules_reject_what_the_generator_refuses() {
+    // Guards the test above: each value the generator refuses, written into a generated
+    // manifest by hand, is what the platform's own rules reject.
+    let k8s = kubernetes_probes(&article_checks(), &DeployConfig::new()).unwrap();
+    let deployment = k8s.deployment_yaml();
+    assert_eq!(apiserver_errors(&deployment), Vec::<String>::new());
+    for (from, to, error) in [
+        ("port: 8000", "port: 0", "httpGet.port"),
+        ("port: 8000", "port: 65536", "httpGet.port"),
+        ("path: /health\n", "path: ''\n", "httpGet.path"),
+        ("- name: service", "- name: AI_Service", "DNS-1123"),
+        (
+            "successThreshold: 1",
+            "successThreshold: 2",
+            "successThreshold: must be 1",
+        ),
+        (
+            "failureThreshold: 3",
+            "failureThreshold: 3000000000",
+            "int32",
+        ),
+    ] {
+        let broken = deployment.replacen(from, to, 1);
+        assert_ne!(broken, deployment, "{from}");
+        let errors = apiserver_errors(&broken);
+        assert!(
+            errors.iter().any(|e| e.contains(error)),
+            "{to}: {errors:#?}"
+        );
+    }
+    let misspelt = deployment.replace("timeoutSeconds", "timeoutSecs");
+    assert!(kubernetes_validate(&misspelt).is_err());
+
+    let app = container_apps_probes(&article_checks(), &DeployConfig::new())
         .unwrap()
-        .to_yaml()
-        .replace("timeoutSeconds", "timeoutSecs");
-    assert!(kubernetes_validate(&deployment_with(&section)).is_err());
+        .container_app_yaml();
+    assert_eq!(container_apps_schema_errors(&app), Vec::<String>::new());
+    for (from, to) in [
+        ("failureThreshold: 3", "failureThreshold: 11"),
+        ("port: 8000", "port: 0"),
+        ("periodSeconds: 10", "periodSeconds: 241"),
+        ("timeoutSeconds: 1", "timeoutSeconds: 0"),
+        ("type: Liveness", "type: Alive"),
+        ("successThreshold: 1", "successThreshold: 2"),
+        ("name: service", "name: AI_Service"),
+        ("timeoutSeconds: 1", "timeoutSecs: 1"),
+    ] {
+        let broken = app.replacen(from, to, 1);
+        assert_ne!(broken, app, "{from}");
+        assert!(
+            !container_apps_schema_errors(&broken).is_empty(),
+            "{to}\n{broken}"
+        );
+    }
+    let delayed = app.replacen(
+        "periodSeconds: 10",
+        "initialDelaySeconds: 61\n      periodSeconds: 10",
+        1,
+    );
+    assert!(!container_apps_schema_errors(&delayed).is_empty());
 }
 
 /// The manifests committed under `examples/deploy/` (each example's test keeps them in
@@ -334,49 +572,55 @@ fn committed_examples(suffix: &str) -> Vec<(String, String)> {
 }
 
 #[test]
-fn committed_kubernetes_examples_validate_strictly() {
-    for (path, section) in committed_examples(".kubernetes.yaml") {
-        if let Err(output) = kubernetes_validate(&deployment_with(&section)) {
-            panic!("{path}: kubernetes-validate --strict rejected it\n{output}");
+fn committed_examples_pass_the_platforms_own_rules() {
+    let mut kubernetes = Vec::new();
+    for (path, yaml) in committed_examples(".yaml") {
+        if path.ends_with(".kubernetes.yaml") {
+            kubernetes.push(deployment_with(&yaml));
+        } else if path.ends_with(".deployment.yaml") {
+            kubernetes.push(yaml);
+        } else {
+            let errors = container_apps_schema_errors(&yaml);
+            assert!(errors.is_empty(), "{path}: {errors:#?}");
+            continue;
         }
+        let errors = apiserver_errors(kubernetes.last().unwrap());
+        assert!(errors.is_empty(), "{path}: {errors:#?}");
+    }
+    assert!(kubernetes.len() >= 4, "{kubernetes:?}");
+    if let Err(output) = kubernetes_validate(&kubernetes.join("---\n")) {
+        panic!("kubernetes-validate --strict rejected a committed example\n{output}");
     }
 }
 
 #[test]
-fn committed_container_apps_examples_stay_within_their_ranges() {
-    for (path, yaml) in committed_examples(".container-apps.yaml") {
-        let containers = declared_probes(&yaml).unwrap();
-        assert_eq!(containers[0].platform, Platform::ContainerApps, "{path}");
-        for probe in &containers[0].probes {
-            assert!(
-                (1..=240).contains(&probe.timeout_seconds),
-                "{path}: {probe:?}"
-            );
-            assert!(
-                (1..=240).contains(&probe.period_seconds),
-                "{path}: {probe:?}"
-            );
-            assert!(
-                (1..=10).contains(&probe.failure_threshold),
-                "{path}: {probe:?}"
-            );
-            assert!(
-                (1..=10).contains(&probe.success_threshold),
-                "{path}: {probe:?}"
-            );
-        }
+fn the_probes_a_service_prints_for_itself_pass_the_platforms_own_rules() {
+    let print = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_probe_target"))
+            .args(args)
+            .output()
+            .expect("run probe_target");
+        assert!(output.status.success(), "{output:?}");
+        assert!(output.stderr.is_empty(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let deployment = print(&["probes", "kubernetes", "--deployment"]);
+    let section = deployment_with(&print(&["probes", "kubernetes"]));
+    for yaml in [&deployment, &section] {
+        assert_eq!(apiserver_errors(yaml), Vec::<String>::new(), "{yaml}");
     }
-}
-
-#[test]
-fn the_probes_a_service_prints_for_itself_validate_strictly() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_probe_target"))
-        .args(["probes", "kubernetes"])
-        .output()
-        .expect("run probe_target");
-    assert!(output.status.success(), "{output:?}");
-    let section = String::from_utf8(output.stdout).unwrap();
-    if let Err(output) = kubernetes_validate(&deployment_with(&section)) {
-        panic!("kubernetes-validate --strict rejected\n{section}\n{output}");
+    if let Err(output) = kubernetes_validate(&format!("{deployment}---\n{section}")) {
+        panic!("kubernetes-validate --strict rejected\n{output}");
+    }
+    for args in [
+        &["probes", "container-apps"][..],
+        &["probes", "container-apps", "--app"],
+    ] {
+        let yaml = print(args);
+        assert_eq!(
+            container_apps_schema_errors(&yaml),
+            Vec::<String>::new(),
+            "{yaml}"
+        );
     }
 }

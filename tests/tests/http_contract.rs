@@ -1,4 +1,4 @@
-//! The HTTP contract of DESIGN §4 through a real listening server: every status and body
+//! The HTTP contract of the README through a real listening server: every status and body
 //! of the table, the check-entry shape, timeouts, panics, missing resources, single-check
 //! endpoints, `?exclude=`, the startup latch and readiness before start.
 

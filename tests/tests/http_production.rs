@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
-use health_runtime::{Check, DetailsPolicy, Health, HealthBuilder, MAX_ERROR_LEN};
+use health_runtime::redact::MAX_ERROR_LEN;
+use health_runtime::{Check, DetailsPolicy, Health, HealthBuilder};
 use serde_json::json;
 use tests::http::TestServer;
 

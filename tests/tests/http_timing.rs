@@ -125,3 +125,43 @@ async fn a_timed_out_run_is_stopped_not_left_running() {
         "the timed-out run went on"
     );
 }
+
+/// A run that blocks its worker thread past its deadline (a sync call in async code) is
+/// reported as timed out, and does not hold the check: the next request starts a new run
+/// instead of joining the stuck one and answering `Timeout` at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_run_stuck_past_its_deadline_does_not_hold_the_check() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let counter = runs.clone();
+    let health = Health::builder()
+        .without_registered()
+        .check(
+            Check::new("stuck-once", move || {
+                let run = counter.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    tokio::task::yield_now().await;
+                    if run == 0 {
+                        std::thread::sleep(Duration::from_millis(1500));
+                    }
+                }
+            })
+            .timeout(Duration::from_millis(200)),
+        )
+        .build()
+        .unwrap();
+    let router: Router = health.router();
+
+    let started = std::time::Instant::now();
+    let (status, body) = get(&router, "/health/ready").await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["checks"]["stuck-once"]["error"], "Timeout after 200ms");
+    assert!(
+        started.elapsed() < Duration::from_millis(1000),
+        "waited for the stuck run"
+    );
+
+    let (status, body) = get(&router, "/health/ready").await;
+    assert_eq!(status, 200, "joined the stuck run: {body}");
+    assert!(started.elapsed() < Duration::from_millis(1500));
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}

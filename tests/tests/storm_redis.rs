@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use health_runtime::{Check, Health, checks};
 use redis::aio::ConnectionManager;
+use tests::dependency::Dependency;
 use tests::http::TestServer;
 use tests::redis_server::RedisServer;
 
@@ -128,11 +129,11 @@ async fn a_frozen_redis_never_piles_up_runs_nor_hangs_a_report() {
     let server = Arc::new(TestServer::start(health.router()).await);
     assert_eq!(server.get("/health/ready").await.status, 200);
 
-    redis.pause();
+    redis.freeze();
     // Probes arrive every few milliseconds from 16 clients, far faster than the timeout.
     let (statuses, slowest) = storm(&server, 16, Duration::from_secs(2)).await;
     let body = server.get("/health/ready").await.json();
-    redis.resume();
+    redis.thaw();
 
     println!(
         "{} probes against a frozen redis-server: slowest {slowest:?}, {} runs, peak in flight {}",

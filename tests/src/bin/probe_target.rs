@@ -10,10 +10,12 @@
 //! | `HEARTBEAT_STALL_AFTER_MS` | the worker stops beating after this long |
 //! | `RUNTIME_STALL_AFTER_MS` | the tokio runtime is blocked after this long |
 //! | `DRAIN_MS` | shutdown's drain delay (default 0) |
+//! | `EXIT_DELAY_MS` | after the server stopped, the process lingers this long |
+//! | `IGNORE_SIGTERM` | `1`: SIGTERM does nothing, only SIGKILL ends the process |
 //!
-//! Like any service built on health-runtime, it prints its own probes:
-//! `probe_target probes kubernetes`, `probe_target probes container-apps`,
-//! `probe_target lint deployment.yaml`.
+//! Like any service built on health-runtime, it prints its own manifests:
+//! `probe_target probes kubernetes [--deployment]`, `probe_target probes container-apps
+//! [--app]`, `probe_target lint deployment.yaml`.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -59,9 +61,14 @@ async fn redis(cache: &Cache) -> Result<(), String> {
 }
 
 /// The service's own deploy configuration: it loads a large model, so it declares up to
-/// ten minutes of startup.
+/// ten minutes of startup; it drains for 3 s and finishes requests within 5 s.
 fn deploy_config() -> DeployConfig {
-    DeployConfig::new().expected_startup(Duration::from_secs(600))
+    DeployConfig::new()
+        .name("probe-target")
+        .image("registry.example/probe-target:1.0.0")
+        .expected_startup(Duration::from_secs(600))
+        .drain_delay(Duration::from_secs(3))
+        .shutdown_timeout(Duration::from_secs(5))
 }
 
 fn env_ms(name: &str) -> Option<Duration> {
@@ -125,8 +132,17 @@ async fn main() {
         .await
         .unwrap_or_else(|error| panic!("cannot listen on 127.0.0.1:{port}: {error}"));
     let app: Router = health.router();
+    if std::env::var("IGNORE_SIGTERM").is_ok_and(|v| v == "1") {
+        // A handler of its own replaces SIGTERM's default action: only SIGKILL ends it.
+        let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("a SIGTERM handler");
+        tokio::spawn(async move { while sigterm.recv().await.is_some() {} });
+        axum::serve(listener, app).await.expect("serve");
+        return;
+    }
     axum::serve(listener, app)
         .with_graceful_shutdown(health.shutdown_signal())
         .await
         .expect("serve");
+    tokio::time::sleep(env_ms("EXIT_DELAY_MS").unwrap_or_default()).await;
 }

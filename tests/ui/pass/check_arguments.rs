@@ -14,7 +14,7 @@ async fn empty_parens() {}
 async fn every_argument() {}
 
 /// Arguments in any order, with a trailing comma.
-#[health_check(tags = [], critical = false, probe = "liveness", timeout_ms = 1, name = "a",)]
+#[health_check(tags = ["x"], critical = false, probe = "liveness", timeout_ms = 1, name = "a",)]
 async fn any_order() {}
 
 /// The bounds of `timeout_ms` and the longest name are accepted.
@@ -25,6 +25,13 @@ async fn bounds() {}
 #[health_check(name = "0.redis-cache_v2", tags = ["tier-1", "cache.v2", "9_lives"])]
 async fn charset() {}
 
+/// An integer literal in any notation Rust has.
+#[health_check(timeout_ms = 1_500)]
+async fn underscores() {}
+
+#[health_check(timeout_ms = 0x3e8)]
+async fn hexadecimal() {}
+
 /// A list of probes, and a list of one.
 #[health_check(probe = ["startup", "readiness"])]
 async fn two_probes() {}
@@ -34,6 +41,13 @@ async fn all_probes() {}
 
 #[health_check(probe = ["startup"])]
 async fn one_probe_in_a_list() {}
+
+/// Flap damping: thresholds at their bounds.
+#[health_check(name = "flapping", failures = 3, successes = 2)]
+async fn thresholds() {}
+
+#[health_check(failures = 100, successes = 1)]
+async fn threshold_bounds() {}
 
 /// A raw identifier gives its name without `r#`.
 #[health_check]

@@ -45,8 +45,15 @@ fn main() {
     // Options without a handle use the process-wide one.
     let _global_options: axum::Router = health_routes!(checks = [postgres]);
 
-    // A default path may be reused once its own probe has moved.
-    let _swapped: axum::Router = health_routes!(health, liveness = "/live", readiness = "/health");
+    // A default path may be reused once its own probe has moved, and a probe without
+    // single-check routes (liveness) may have the others under it.
+    let _swapped: axum::Router = health_routes!(
+        health,
+        liveness = "/live",
+        readiness = "/health",
+        startup = "/started",
+    );
+    let _nested: axum::Router = health_routes!(health, liveness = "/", readiness = "/ready");
 
     // The router merges into an app router of any state.
     let _app: axum::Router<AppState> = axum::Router::new()

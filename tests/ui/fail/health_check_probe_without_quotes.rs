@@ -1,0 +1,6 @@
+use health_runtime::health_check;
+
+#[health_check(probe = readiness)]
+async fn postgres() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use health_runtime::health_check;
+
+#[health_check(timeout_ms = 2 * 1000)]
+async fn postgres() {}
+
+fn main() {}

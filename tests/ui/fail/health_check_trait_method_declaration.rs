@@ -1,0 +1,9 @@
+// A trait method declaration has no body to run.
+use health_runtime::health_check;
+
+trait Checks {
+    #[health_check]
+    async fn ping();
+}
+
+fn main() {}

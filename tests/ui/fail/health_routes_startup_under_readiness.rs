@@ -1,0 +1,7 @@
+// The startup route would hide a check named `started` at `/health/ready/{name}`.
+use health_runtime::{health_routes, Health};
+
+fn main() {
+    let health = Health::new();
+    let _router: axum::Router = health_routes!(health, startup = "/health/ready/started");
+}
