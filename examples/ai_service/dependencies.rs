@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use health_runtime::checks::fe2o3_amqp::ServiceBus;
 use health_runtime::checks::{self, HttpTarget};
 use health_runtime::{CheckOutcome, Health, health_check};
 use redis::aio::ConnectionManager;
@@ -11,9 +12,6 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
 use crate::config::{Config, OpenAiConfig};
-
-/// The Azure OpenAI API version the deployment list is requested with.
-pub const OPENAI_API_VERSION: &str = "2024-12-01-preview";
 
 /// The PostgreSQL pool, when `DATABASE_URL` is set.
 pub struct Database(Option<PgPool>);
@@ -23,6 +21,10 @@ pub struct Redis(Option<ConnectionManager>);
 
 /// The OpenAI endpoint: one HTTP client for the process, and the request its check sends.
 pub struct OpenAi(Option<(reqwest::Client, HttpTarget)>);
+
+/// The Service Bus queue, when `SERVICEBUS_CONNECTION_STRING` is set: the queue, or why
+/// the connection string was not accepted (which never quotes its key).
+pub struct Queue(Option<Result<ServiceBus, String>>);
 
 #[health_check(name = "database", timeout_ms = 2000, probe = "readiness")]
 async fn database(db: &Database) -> CheckOutcome {
@@ -44,16 +46,36 @@ async fn cache(cache: &Redis) -> CheckOutcome {
 async fn openai(openai: &OpenAi) -> CheckOutcome {
     match &openai.0 {
         Some((client, target)) => checks::reqwest::get(client, target).await,
-        None => {
-            CheckOutcome::unhealthy("AZURE_OPENAI_ENDPOINT / AZURE_OPENAI_API_KEY not configured")
-        }
+        None => CheckOutcome::unhealthy(
+            "AZURE_OPENAI_ENDPOINT / AZURE_OPENAI_API_KEY (or OPENAI_API_KEY) not configured",
+        ),
+    }
+}
+
+/// The reference article's "peek 0 messages": authorised on `$cbs`, one message peeked
+/// through `$management`, nothing consumed.
+#[health_check(name = "servicebus", timeout_ms = 2000, probe = "readiness")]
+async fn servicebus(queue: &Queue) -> CheckOutcome {
+    match &queue.0 {
+        Some(Ok(bus)) => checks::fe2o3_amqp::peek(bus).await,
+        Some(Err(invalid)) => CheckOutcome::unhealthy(invalid.clone()),
+        None => CheckOutcome::unhealthy("SERVICEBUS_CONNECTION_STRING not configured"),
     }
 }
 
 /// Provides every dependency: at once when it needs no I/O or is not configured, in the
 /// background otherwise (until then its check reports `"<Type> not initialised"`).
 pub fn connect(health: &Health, config: &Config) {
+    if let Some(openai) = &config.openai {
+        health.secret(openai.api_key());
+    }
     health.provide(OpenAi(config.openai.as_ref().map(openai_client)));
+    health.provide(Queue(config.servicebus.as_deref().map(|text| {
+        let bus = ServiceBus::from_connection_string(text).map_err(|error| error.to_string())?;
+        // Its key is scrubbed from every report and log line, wherever it appears.
+        health.secret(bus.secret());
+        Ok(bus)
+    })));
     health.provide(Database(
         config.database_url.as_deref().and_then(database_pool),
     ));
@@ -78,7 +100,7 @@ fn database_pool(url: &str) -> Option<PgPool> {
     {
         Ok(pool) => Some(pool),
         Err(error) => {
-            tracing::error!(error = %health_runtime::redact(&error.to_string()), "invalid DATABASE_URL");
+            tracing::error!(error = %health_runtime::redact::redact(&error.to_string()), "invalid DATABASE_URL");
             None
         }
     }
@@ -89,7 +111,7 @@ async fn connect_redis(health: &Health, url: &str) {
     let client = match redis::Client::open(url) {
         Ok(client) => client,
         Err(error) => {
-            tracing::error!(error = %health_runtime::redact(&error.to_string()), "invalid REDIS_URL");
+            tracing::error!(error = %health_runtime::redact::redact(&error.to_string()), "invalid REDIS_URL");
             return;
         }
     };
@@ -116,10 +138,5 @@ fn openai_client(config: &OpenAiConfig) -> (reqwest::Client, HttpTarget) {
         .connect_timeout(Duration::from_secs(3))
         .build()
         .expect("an HTTP client with the platform's TLS roots");
-    let target = HttpTarget::get(format!(
-        "{}/openai/deployments?api-version={OPENAI_API_VERSION}",
-        config.endpoint
-    ))
-    .header("api-key", &config.api_key);
-    (client, target)
+    (client, config.target())
 }

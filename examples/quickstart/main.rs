@@ -1,5 +1,6 @@
-//! The smallest complete service: three checks that need no external service, one of them
-//! on a resource that becomes available after a simulated two-second initialisation.
+//! The smallest complete service: three checks (in `src/quickstart.rs`) that need no external
+//! service, one of them on a resource that becomes available after a simulated two-second
+//! initialisation.
 //!
 //! ```text
 //! cargo run -p examples --example quickstart
@@ -15,59 +16,32 @@
 //!     cargo run -p examples --example quickstart
 //! ```
 //!
-//! It also prints its own probe manifests, generated from its checks, and lints yours
-//! (`examples/deploy/` holds the output, kept in sync by this file's test):
+//! It also prints its own manifests, generated from its checks, and lints yours
+//! (`examples/deploy/` holds the output, kept in sync by this file's test). Only the YAML
+//! goes to stdout; logs go to stderr:
 //!
 //! ```text
-//! cargo run -p examples --example quickstart -- probes kubernetes
-//! cargo run -p examples --example quickstart -- probes container-apps
+//! cargo run -p examples --example quickstart -- probes kubernetes [--deployment]
+//! cargo run -p examples --example quickstart -- probes container-apps [--app]
 //! cargo run -p examples --example quickstart -- lint my-deployment.yaml
+//! cargo run -p examples --example quickstart -- --help
 //! ```
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
+use examples::quickstart;
 use health_runtime::deploy::{DeployConfig, run_command_from_env};
-use health_runtime::{CheckOutcome, Health, HealthBuilder, checks, health_check, health_routes};
-
-/// Stands in for a model that takes a while to load.
-struct EmbeddingModel {
-    loaded_at: Instant,
-}
-
-/// Startup and readiness: the model is loaded once the resource is provided.
-#[health_check(name = "embedding_model", probe = ["startup", "readiness"])]
-async fn embedding_model(model: &EmbeddingModel) -> CheckOutcome {
-    CheckOutcome::healthy().with_detail("loaded_for_s", model.loaded_at.elapsed().as_secs())
-}
-
-/// Readiness: the scratch directory the service writes to is there.
-#[health_check(name = "scratch_dir", timeout_ms = 500)]
-async fn scratch_dir() -> std::io::Result<()> {
-    tokio::fs::metadata(std::env::temp_dir()).await.map(|_| ())
-}
-
-/// Readiness, non-critical: a cache warm-up that may lag without taking the pod out.
-#[health_check(name = "cache_warm", critical = false, tags = ["cache"])]
-async fn cache_warm() -> bool {
-    true
-}
+use health_runtime::{Health, health_routes};
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    quickstart::init_logging();
 
-    let (builder, redis) = with_dependencies(Health::builder().drain_delay(Duration::from_secs(1)));
-    let health = builder.build().expect("valid health configuration");
-    if let Some(redis) = redis {
-        health.provide(redis);
-    }
-    if let Some(code) = run_command_from_env(&health.checks(), &deploy_config()) {
+    let health = quickstart::health(Health::builder().drain_delay(Duration::from_secs(1)));
+    let config = deploy_config().drain_delay(health.drain_delay());
+    if let Some(code) = run_command_from_env(&health.checks(), &config) {
         std::process::exit(code); // `probes ...` or `lint ...`: printed, not served
     }
     let app = Router::new()
@@ -82,58 +56,27 @@ async fn main() {
     tracing::info!("listening on http://{address} (try /health, /health/started, /health/ready)");
 
     // Initialisation finishes in the background; until then startup answers 503.
-    let loader = health.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        loader.provide(EmbeddingModel {
-            loaded_at: Instant::now(),
-        });
-        tracing::info!("embedding model loaded");
-    });
+    quickstart::load_model(&health);
 
-    axum::serve(listener, app)
-        .with_graceful_shutdown(health.shutdown_signal())
+    // Header-read and idle timeouts, a connection cap, and on SIGTERM: readiness 503, the
+    // drain delay, then at most SHUTDOWN_TIMEOUT for requests in flight.
+    health_runtime::serve(listener, app, &health)
+        .shutdown_timeout(SHUTDOWN_TIMEOUT)
         .await
         .expect("server error");
 }
 
-/// The PostgreSQL and Redis checks, for the servers named by `DATABASE_URL` and `REDIS_URL`.
-/// Each run opens a fresh connection, so the checks recover as soon as a server does; the
-/// Redis client is returned to be provided as the check's resource.
-fn with_dependencies(mut builder: HealthBuilder) -> (HealthBuilder, Option<redis::Client>) {
-    if let Ok(url) = std::env::var("DATABASE_URL") {
-        match url.parse::<tokio_postgres::Config>() {
-            Ok(config) => {
-                let check = checks::tokio_postgres::check_connect(
-                    "postgres",
-                    config,
-                    tokio_postgres::NoTls,
-                );
-                builder = builder.check(check.timeout(Duration::from_millis(2000)));
-                tracing::info!("DATABASE_URL set: checking PostgreSQL");
-            }
-            Err(error) => {
-                tracing::warn!(%error, "DATABASE_URL is not a PostgreSQL URL; not checked")
-            }
-        }
-    }
-    let mut redis = None;
-    if let Ok(url) = std::env::var("REDIS_URL") {
-        match redis::Client::open(url.as_str()) {
-            Ok(client) => {
-                builder = builder.check(
-                    checks::redis::check_client("redis").timeout(Duration::from_millis(1000)),
-                );
-                redis = Some(client);
-                tracing::info!("REDIS_URL set: checking Redis");
-            }
-            Err(error) => tracing::warn!(%error, "REDIS_URL is not a Redis URL; not checked"),
-        }
-    }
-    (builder, redis)
-}
+/// How long requests in flight may take once the drain delay is over: the server's bound
+/// and the manifests' grace period agree.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// What the probe manifests need beyond the checks: the model loads in about 2 s.
+/// What the manifests need beyond the checks: the model loads in about 2 s; the 1 s
+/// drain leaves room for one readiness failure, and requests finish within 5 s.
 fn deploy_config() -> DeployConfig {
-    DeployConfig::new().expected_startup(Duration::from_secs(10))
+    DeployConfig::new()
+        .name("quickstart")
+        .image("registry.example/quickstart:0.1.0")
+        .expected_startup(Duration::from_secs(10))
+        .readiness_failure_threshold(1)
+        .shutdown_timeout(SHUTDOWN_TIMEOUT)
 }

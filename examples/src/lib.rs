@@ -1,1 +1,3 @@
 //! Runnable services built on health-runtime; see the `[[example]]`s.
+
+pub mod quickstart;

@@ -4,53 +4,22 @@
 //! redis-server instances the test starts). It also prints its own probe manifests, which
 //! must match the committed `examples/deploy/` files.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
+use tests::example::{self, Service};
 use tests::http::try_request;
 use tests::postgres_server::PostgresServer;
 use tests::redis_server::RedisServer;
 
-/// The quickstart binary `cargo test` built beside this test.
 fn quickstart() -> PathBuf {
-    let deps = std::env::current_exe().unwrap();
-    let profile = deps.parent().unwrap().parent().unwrap();
-    let binary = profile.join("examples").join("quickstart");
-    assert!(
-        binary.exists(),
-        "{} was not built: run `cargo test -p examples`, which builds the examples",
-        binary.display()
-    );
-    binary
-}
-
-struct Service(Child, SocketAddr);
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    example::binary("quickstart")
 }
 
 fn start(env: &[(&str, &str)]) -> Service {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(quickstart())
-        .env("PORT", port.to_string())
-        .env_remove("DATABASE_URL")
-        .env_remove("REDIS_URL")
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the quickstart");
-    Service(child, SocketAddr::from(([127, 0, 0, 1], port)))
+    Service::start(&quickstart(), &["DATABASE_URL", "REDIS_URL"], env)
 }
 
 /// Runs the quickstart with `args` and without DATABASE_URL / REDIS_URL, for its output.
@@ -64,20 +33,32 @@ fn command(args: &[&str]) -> std::process::Output {
 }
 
 #[test]
-fn prints_the_committed_probe_manifests_and_they_lint_clean() {
+fn prints_the_committed_manifests_and_they_lint_clean() {
     let deploy = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("deploy");
-    for (platform, file) in [
-        ("kubernetes", "quickstart.kubernetes.yaml"),
-        ("container-apps", "quickstart.container-apps.yaml"),
+    for (args, file) in [
+        (&["probes", "kubernetes"][..], "quickstart.kubernetes.yaml"),
+        (
+            &["probes", "kubernetes", "--deployment"],
+            "quickstart.deployment.yaml",
+        ),
+        (
+            &["probes", "container-apps"],
+            "quickstart.container-apps.yaml",
+        ),
+        (
+            &["probes", "container-apps", "--app"],
+            "quickstart.container-app.yaml",
+        ),
     ] {
-        let printed = command(&["probes", platform]);
+        let printed = command(args);
         assert!(printed.status.success(), "{printed:?}");
         let committed = std::fs::read_to_string(deploy.join(file)).unwrap();
         assert_eq!(
             String::from_utf8(printed.stdout).unwrap(),
             committed,
             "the checks changed: regenerate examples/deploy/{file} with \
-             `cargo run -p examples --example quickstart -- probes {platform} > examples/deploy/{file}`"
+             `cargo run -p examples --example quickstart -- {} > examples/deploy/{file}`",
+            args.join(" ")
         );
         let linted = command(&["lint", deploy.join(file).to_str().unwrap()]);
         assert!(linted.status.success(), "{linted:?}");
@@ -89,57 +70,84 @@ fn prints_the_committed_probe_manifests_and_they_lint_clean() {
     assert_eq!(linted.status.code(), Some(1), "{linted:?}");
 }
 
-/// GETs `path` until `accept` likes the answer, for at most `limit`.
-async fn until(
-    service: &Service,
-    path: &str,
-    limit: Duration,
-    accept: impl Fn(u16, &serde_json::Value) -> bool,
-) -> serde_json::Value {
-    let deadline = Instant::now() + limit;
-    let mut last = None;
-    while Instant::now() < deadline {
-        if let Ok(response) = try_request(service.1, "GET", path, &[]).await {
-            let body = response.json();
-            if accept(response.status.as_u16(), &body) {
-                return body;
-            }
-            last = Some((response.status, body));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+#[test]
+fn manifests_on_stdout_carry_nothing_else_whatever_the_logging() {
+    // With both dependencies configured the quickstart logs while it builds its checks;
+    // the logs go to stderr, the YAML alone to stdout.
+    let output = Command::new(quickstart())
+        .args(["probes", "kubernetes", "--deployment"])
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/test")
+        .env("REDIS_URL", "redis://127.0.0.1:1")
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.starts_with("# Generated by health-runtime"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains("INFO"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("check `postgres`"), "{stdout}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("DATABASE_URL set"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no colours when stderr is not a terminal: {stderr}"
+    );
+}
+
+#[test]
+fn help_prints_the_usage_and_an_unknown_command_exits_2() {
+    for help in ["--help", "-h", "help"] {
+        let output = command(&[help]);
+        assert_eq!(output.status.code(), Some(0), "{help}: {output:?}");
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            stdout.starts_with("usage: quickstart probes kubernetes"),
+            "{stdout}"
+        );
     }
-    panic!("{path} never answered as expected; last answer: {last:?}");
+    for unknown in [
+        &["probes", "nomad"][..],
+        &["lint"],
+        &["probes", "kubernetes", "--yaml"],
+    ] {
+        let output = command(unknown);
+        assert_eq!(output.status.code(), Some(2), "{unknown:?}: {output:?}");
+        assert!(output.stdout.is_empty());
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains("usage: quickstart"), "{stderr}");
+    }
 }
 
 #[tokio::test]
 async fn starts_without_external_services_and_becomes_ready() {
     let service = start(&[]);
-    let alive = until(&service, "/health", Duration::from_secs(30), |s, _| {
-        s == 200
-    })
-    .await;
+    let alive = service
+        .until("/health", Duration::from_secs(30), |s, _| s == 200)
+        .await;
     assert_eq!(alive, serde_json::json!({"status": "alive"}));
 
-    let response = try_request(service.1, "GET", "/health/started", &[])
+    let response = try_request(service.addr, "GET", "/health/started", &[])
         .await
         .unwrap();
     if response.status == 503 {
         assert_eq!(response.json()["status"], "starting");
     }
-    let ready = until(
-        &service,
-        "/health/ready",
-        Duration::from_secs(10),
-        |s, _| s == 200,
-    )
-    .await;
+    let ready = service
+        .until("/health/ready", Duration::from_secs(10), |s, _| s == 200)
+        .await;
     assert_eq!(ready["status"], "ready");
     let checks = ready["checks"].as_object().unwrap();
     assert_eq!(
         checks.keys().collect::<Vec<_>>(),
         ["cache_warm", "embedding_model", "scratch_dir"]
     );
-    let started = try_request(service.1, "GET", "/health/started", &[])
+    let started = try_request(service.addr, "GET", "/health/started", &[])
         .await
         .unwrap();
     assert_eq!(started.status, 200);
@@ -153,25 +161,17 @@ async fn checks_postgres_and_redis_when_their_urls_are_given() {
         ("DATABASE_URL", postgres.url().as_str()),
         ("REDIS_URL", redis.url().as_str()),
     ]);
-    let ready = until(
-        &service,
-        "/health/ready",
-        Duration::from_secs(30),
-        |s, _| s == 200,
-    )
-    .await;
+    let ready = service
+        .until("/health/ready", Duration::from_secs(30), |s, _| s == 200)
+        .await;
     assert_eq!(ready["checks"]["postgres"]["healthy"], true, "{ready}");
     assert_eq!(ready["checks"]["redis"]["healthy"], true, "{ready}");
 
     // A server going away is reported, without the password of its URL.
     drop(redis);
-    let body = until(
-        &service,
-        "/health/ready",
-        Duration::from_secs(30),
-        |s, _| s == 503,
-    )
-    .await;
+    let body = service
+        .until("/health/ready", Duration::from_secs(30), |s, _| s == 503)
+        .await;
     assert_eq!(body["checks"]["redis"]["healthy"], false, "{body}");
     assert_eq!(body["checks"]["postgres"]["healthy"], true, "{body}");
     assert!(!body.to_string().contains("quickstart-redis-pw"), "{body}");
@@ -187,13 +187,11 @@ async fn reports_unreachable_servers_without_leaking_the_password() {
     let database_url = format!("postgres://app:quickstart-pw-91c2@127.0.0.1:{closed}/app");
     let redis_url = format!("redis://:quickstart-pw-91c2@127.0.0.1:{closed}");
     let service = start(&[("DATABASE_URL", &database_url), ("REDIS_URL", &redis_url)]);
-    let body = until(
-        &service,
-        "/health/ready",
-        Duration::from_secs(30),
-        |s, body| s == 503 && body["checks"].get("redis").is_some(),
-    )
-    .await;
+    let body = service
+        .until("/health/ready", Duration::from_secs(30), |s, body| {
+            s == 503 && body["checks"].get("redis").is_some()
+        })
+        .await;
     assert_eq!(body["status"], "not_ready");
     assert_eq!(body["checks"]["postgres"]["healthy"], false);
     assert_eq!(body["checks"]["redis"]["healthy"], false);
