@@ -116,36 +116,68 @@ async fn redis_manager(url: &str) -> ConnectionManager {
         .expect("connect to redis")
 }
 
-async fn serve(args: Args) {
-    let counters = Counters::default();
-    let up = Arc::new(AtomicBool::new(true));
-    let mut baseline = Router::new().route("/health", get(baseline::alive));
+/// The baseline router (every hand-written endpoint, on the base port) as it is built up,
+/// beside the library's routers on their own ports.
+struct Bench {
+    args: Args,
+    counters: Counters,
+    /// The in-memory flag every check and handler reads.
+    up: Arc<AtomicBool>,
+    baseline: Router,
+}
 
-    for (offset, n) in [(1, 1), (2, 10), (3, 100)] {
-        let names: Vec<&'static str> = (0..n)
-            .map(|i| &*Box::leak(format!("check_{i:03}").into_boxed_str()))
-            .collect();
-        let state = Arc::new(InProcess {
-            names: names.clone(),
-            flag: Arc::clone(&up),
-            counter: counters.get(&format!("base.in_process.{n}")),
-            timeout: TIMEOUT,
-        });
-        baseline = baseline.route(
-            &format!("/ready/{n}"),
-            get(baseline::ready_in_process).with_state(state),
-        );
-        let counter = counters.get(&format!("lib.in_process.{n}"));
-        let health = library::in_process(&names, &counter, &up, TIMEOUT);
-        let mut router = health.router();
-        if args.memory {
-            router = counted(router, counters.get("requests.lib"));
-        }
-        listen(args.port + offset, router).await;
+async fn serve(args: Args) {
+    let memory = args.memory;
+    let mut bench = Bench {
+        args,
+        counters: Counters::default(),
+        up: Arc::new(AtomicBool::new(true)),
+        baseline: Router::new().route("/health", get(baseline::alive)),
+    };
+    bench.in_process().await;
+    if !memory {
+        let url = bench.upstream().await;
+        bench.real(url).await;
+        bench.frozen().await;
+    }
+    bench.listen_baseline().await;
+    std::future::pending::<()>().await;
+}
+
+impl Bench {
+    fn route(&mut self, path: &str, route: axum::routing::MethodRouter) {
+        self.baseline = std::mem::take(&mut self.baseline).route(path, route);
     }
 
-    if !args.memory {
-        let upstream_counter = counters.get("upstream.http");
+    /// Readiness over 1, 10 and 100 in-memory checks, library and hand-written.
+    async fn in_process(&mut self) {
+        for (offset, n) in [(1, 1), (2, 10), (3, 100)] {
+            let names: Vec<&'static str> = (0..n)
+                .map(|i| &*Box::leak(format!("check_{i:03}").into_boxed_str()))
+                .collect();
+            let state = Arc::new(InProcess {
+                names: names.clone(),
+                flag: Arc::clone(&self.up),
+                counter: self.counters.get(&format!("base.in_process.{n}")),
+                timeout: TIMEOUT,
+            });
+            self.route(
+                &format!("/ready/{n}"),
+                get(baseline::ready_in_process).with_state(state),
+            );
+            let counter = self.counters.get(&format!("lib.in_process.{n}"));
+            let health = library::in_process(&names, &counter, &self.up, TIMEOUT);
+            let mut router = health.router();
+            if self.args.memory {
+                router = counted(router, self.counters.get("requests.lib"));
+            }
+            listen(self.args.port + offset, router).await;
+        }
+    }
+
+    /// The HTTP dependency of the real checks, counting the calls it gets.
+    async fn upstream(&self) -> axum::http::Uri {
+        let upstream_counter = self.counters.get("upstream.http");
         let upstream = Router::new().route(
             "/",
             get(move || {
@@ -153,64 +185,69 @@ async fn serve(args: Args) {
                 async { "ok" }
             }),
         );
-        listen(args.port + 9, upstream).await;
-        let url: axum::http::Uri = format!("http://127.0.0.1:{}/", args.port + 9)
+        listen(self.args.port + 9, upstream).await;
+        format!("http://127.0.0.1:{}/", self.args.port + 9)
             .parse()
-            .expect("upstream URL");
+            .expect("upstream URL")
+    }
 
-        let pg_url = args.pg.as_deref().expect("--pg URL");
-        let redis_url = args.redis.as_deref().expect("--redis URL");
-        let frozen_url = args.frozen_redis.as_deref().expect("--frozen-redis URL");
-        let clients = || async {
-            Clients {
-                pg: PgPoolOptions::new()
-                    .max_connections(PG_POOL)
-                    .connect(pg_url)
-                    .await
-                    .expect("connect to postgres"),
-                redis: redis_manager(redis_url).await,
-                http: hyper_util::client::legacy::Client::builder(
-                    hyper_util::rt::TokioExecutor::new(),
-                )
+    async fn clients(&self, url: &axum::http::Uri) -> Clients {
+        let pg_url = self.args.pg.as_deref().expect("--pg URL");
+        let redis_url = self.args.redis.as_deref().expect("--redis URL");
+        Clients {
+            pg: PgPoolOptions::new()
+                .max_connections(PG_POOL)
+                .connect(pg_url)
+                .await
+                .expect("connect to postgres"),
+            redis: redis_manager(redis_url).await,
+            http: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
                 .build_http(),
-                url: url.clone(),
-            }
-        };
-        let real_counters = |side: &str| RealCounters {
-            pg: counters.get(&format!("{side}.postgres")),
-            redis: counters.get(&format!("{side}.redis")),
-            http: counters.get(&format!("{side}.http")),
-            flag: counters.get(&format!("{side}.flag")),
-        };
+            url: url.clone(),
+        }
+    }
 
+    fn real_counters(&self, side: &str) -> RealCounters {
+        RealCounters {
+            pg: self.counters.get(&format!("{side}.postgres")),
+            redis: self.counters.get(&format!("{side}.redis")),
+            http: self.counters.get(&format!("{side}.http")),
+            flag: self.counters.get(&format!("{side}.flag")),
+        }
+    }
+
+    /// Readiness over PostgreSQL, Redis, HTTP and a flag: hand-written, and the library
+    /// uncached, cached and refreshed in the background.
+    async fn real(&mut self, url: axum::http::Uri) {
         let state = Arc::new(Real {
-            clients: clients().await,
-            counters: real_counters("base.real"),
-            flag: Arc::clone(&up),
+            clients: self.clients(&url).await,
+            counters: self.real_counters("base.real"),
+            flag: Arc::clone(&self.up),
             timeout: TIMEOUT,
         });
-        baseline = baseline.route("/ready/real", get(baseline::ready_real).with_state(state));
+        self.route("/ready/real", get(baseline::ready_real).with_state(state));
 
-        let lib_clients = clients().await;
+        let lib_clients = self.clients(&url).await;
         for (offset, side, reuse) in [
             (4, "lib.real", Reuse::Uncached),
             (5, "lib.cached", Reuse::Ttl(Duration::from_secs(1))),
         ] {
-            let health = library::real(&lib_clients, &real_counters(side), &up, TIMEOUT, reuse);
-            listen(args.port + offset, health.router()).await;
+            let counters = self.real_counters(side);
+            let health = library::real(&lib_clients, &counters, &self.up, TIMEOUT, reuse);
+            listen(self.args.port + offset, health.router()).await;
         }
         // Background refresh runs whether or not requests arrive: it starts on demand, so
         // that the backend calls counted in the other phases are theirs alone.
         let background = library::real(
             &lib_clients,
-            &real_counters("lib.background"),
-            &up,
+            &self.real_counters("lib.background"),
+            &self.up,
             TIMEOUT,
             Reuse::Background(Duration::from_secs(1)),
         );
-        let port = args.port + 6;
+        let port = self.args.port + 6;
         let started = Arc::new(AtomicBool::new(false));
-        baseline = baseline.route(
+        self.route(
             "/start/background",
             get(move || async move {
                 if !started.swap(true, Ordering::AcqRel) {
@@ -219,40 +256,47 @@ async fn serve(args: Args) {
                 "started"
             }),
         );
+    }
 
+    /// Readiness over a Redis that never answers (SIGSTOP) and a flag.
+    async fn frozen(&mut self) {
+        let frozen_url = self.args.frozen_redis.clone().expect("--frozen-redis URL");
         let base_frozen = Arc::new(Frozen {
-            redis: redis_manager(frozen_url).await,
-            redis_counter: counters.get("base.frozen.redis"),
-            flag_counter: counters.get("base.frozen.flag"),
-            flag: Arc::clone(&up),
+            redis: redis_manager(&frozen_url).await,
+            redis_counter: self.counters.get("base.frozen.redis"),
+            flag_counter: self.counters.get("base.frozen.flag"),
+            flag: Arc::clone(&self.up),
             timeout: FROZEN_TIMEOUT,
         });
-        baseline = baseline.route(
+        self.route(
             "/ready/frozen",
             get(baseline::ready_frozen).with_state(base_frozen),
         );
         let health = library::frozen(
-            &redis_manager(frozen_url).await,
-            &counters.get("lib.frozen.redis"),
-            &counters.get("lib.frozen.flag"),
-            &up,
+            &redis_manager(&frozen_url).await,
+            &self.counters.get("lib.frozen.redis"),
+            &self.counters.get("lib.frozen.flag"),
+            &self.up,
             FROZEN_TIMEOUT,
         );
-        listen(args.port + 7, health.router()).await;
+        listen(self.args.port + 7, health.router()).await;
     }
 
-    let stats = counters.clone();
-    baseline = baseline.route(
-        "/stats",
-        get(move || {
-            let text = stats.render();
-            async move { text }
-        }),
-    );
-    if args.memory {
-        baseline = counted(baseline, counters.get("requests.base"));
+    /// The counters at `/stats`, then the baseline router on the base port.
+    async fn listen_baseline(mut self) {
+        let stats = self.counters.clone();
+        self.route(
+            "/stats",
+            get(move || {
+                let text = stats.render();
+                async move { text }
+            }),
+        );
+        let mut baseline = self.baseline;
+        if self.args.memory {
+            baseline = counted(baseline, self.counters.get("requests.base"));
+        }
+        listen(self.args.port, baseline).await;
+        println!("bench-server ready on 127.0.0.1:{}", self.args.port);
     }
-    listen(args.port, baseline).await;
-    println!("bench-server ready on 127.0.0.1:{}", args.port);
-    std::future::pending::<()>().await;
 }
