@@ -2,7 +2,7 @@
 //! request, ask the probe layer for a report and render it; every gate lives in the probe
 //! layer.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::rejection::PathRejection;
@@ -14,10 +14,10 @@ use axum::routing::{MethodRouter, get};
 
 use super::codes::StatusCodes;
 use super::details::{Access, DetailsPolicy};
-use super::negotiate::View;
+use super::negotiate::{Rendered, VIEWS, View};
 use super::response;
 use super::routes::RouteOptions;
-use crate::probe::{Exclusions, Probe, Prober, ReportStatus, Scope, Unresolved};
+use crate::probe::{Exclusions, Probe, Prober, ReportStatus, Scope, Stamp, Unresolved};
 
 const ALIVE: &[u8] = br#"{"status":"alive"}"#;
 const STARTED: &[u8] = br#"{"status":"started"}"#;
@@ -29,6 +29,10 @@ struct Routes {
     codes: StatusCodes,
     /// The tags of each group route, in the order of [`RouteOptions::group`].
     groups: Vec<Arc<[String]>>,
+    /// The last whole report of liveness (the first [`VIEWS`]) and readiness (the next),
+    /// as each view rendered it, with the stamp it was taken under: served again while
+    /// the probe's stamp is the same, so that a reused report costs what a constant does.
+    rendered: [Mutex<Option<(Stamp, Rendered)>>; 2 * VIEWS],
 }
 
 type Shared = Arc<Routes>;
@@ -73,6 +77,7 @@ where
         access: Access::new(&details),
         codes: options.codes.clone(),
         groups,
+        rendered: Default::default(),
     }))
 }
 
@@ -82,16 +87,49 @@ impl Routes {
         let view = View::of(&self.access, &request.headers);
         if let Scope::Probe(probe) = scope
             && query.is_none()
-            && !view.ietf
-            && let Some(status) = self.prober.settled(probe)
         {
-            return constant(status, &self.codes);
+            if !view.ietf
+                && let Some(status) = self.prober.settled(probe)
+            {
+                return constant(status, &self.codes);
+            }
+            if let Some(response) = self.reused(probe, view).await {
+                return response;
+            }
         }
         let exclude = match self.exclusions(query) {
             Ok(exclude) => exclude,
             Err(error) => return self.unresolved(StatusCode::BAD_REQUEST, &error, &view),
         };
         view.render(self.prober.report(scope, &exclude).await, &self.codes)
+    }
+
+    /// The whole report of `probe` when it runs nothing (every check reuses a fresh
+    /// result, no gate answers): the one rendered under the same stamp if there is one,
+    /// else a new one, kept for the requests after. `None` when the report would run a
+    /// check or a gate answers: it is served the ordinary way.
+    async fn reused(&self, probe: Probe, view: View) -> Option<Response> {
+        let offset = match probe {
+            Probe::Liveness => 0,
+            Probe::Readiness => VIEWS,
+            Probe::Startup => return None,
+        };
+        let stamp = self.prober.stamp(probe)?;
+        let slot = &self.rendered[offset + view.index()];
+        let lock = || slot.lock().unwrap_or_else(|poison| poison.into_inner());
+        if let Some((rendered_under, rendered)) = &*lock()
+            && *rendered_under == stamp
+        {
+            return Some(rendered.response());
+        }
+        let report = self
+            .prober
+            .report(Scope::Probe(probe), &Exclusions::default())
+            .await;
+        let rendered = view.rendered(report, &self.codes)?;
+        let response = rendered.response();
+        *lock() = Some((stamp, rendered));
+        Some(response)
     }
 
     /// One check of `probe` by name: 404 when there is none.

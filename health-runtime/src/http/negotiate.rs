@@ -1,8 +1,9 @@
 //! How a response is rendered for one request: the format its `Accept` header prefers
 //! and how much of the report it may see.
 
-use axum::http::{HeaderMap, header};
-use axum::response::Response;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 use super::codes::StatusCodes;
 use super::details::Access;
@@ -11,6 +12,7 @@ use super::response;
 use crate::probe::Report;
 
 /// The rendering one request gets.
+#[derive(Clone, Copy)]
 pub(crate) struct View {
     pub(crate) ietf: bool,
     pub(crate) details: bool,
@@ -25,17 +27,57 @@ impl View {
     }
 
     pub(crate) fn render(&self, report: Report, codes: &StatusCodes) -> Response {
-        let status = codes.of(report.status());
-        if self.ietf {
-            let body = ietf::render(&report, self.details);
-            return response::json(status, HEALTH_JSON, &body);
+        match self.rendered(report, codes) {
+            Some(rendered) => rendered.response(),
+            None => StatusCode::SERVICE_UNAVAILABLE.into_response(),
         }
-        let report = if self.details {
-            report
+    }
+
+    /// `report` rendered for this view, ready to be served again; `None` (logged) when
+    /// it cannot be serialised.
+    pub(crate) fn rendered(&self, report: Report, codes: &StatusCodes) -> Option<Rendered> {
+        let status = codes.of(report.status());
+        let (content_type, body) = if self.ietf {
+            (
+                HEALTH_JSON,
+                response::serialise(&ietf::render(&report, self.details))?,
+            )
+        } else if self.details {
+            ("application/json", response::serialise(&report)?)
         } else {
-            report.status_only()
+            (
+                "application/json",
+                response::serialise(&report.status_only())?,
+            )
         };
-        response::json(status, "application/json", &report)
+        Some(Rendered {
+            status,
+            content_type,
+            body,
+        })
+    }
+
+    /// Which of the [`VIEWS`] renderings of one report this is.
+    pub(crate) fn index(&self) -> usize {
+        usize::from(self.ietf) * 2 + usize::from(self.details)
+    }
+}
+
+/// How many renderings of one report the views make: JSON or IETF, with details or not.
+pub(crate) const VIEWS: usize = 4;
+
+/// A report rendered for one view: the status code, the media type and the body.
+#[derive(Clone)]
+pub(crate) struct Rendered {
+    status: StatusCode,
+    content_type: &'static str,
+    body: Bytes,
+}
+
+impl Rendered {
+    /// The response, sharing the body's bytes.
+    pub(crate) fn response(&self) -> Response {
+        response::bytes(self.status, self.content_type, self.body.clone())
     }
 }
 

@@ -10,13 +10,28 @@ pub(crate) fn json(
     content_type: &'static str,
     body: &impl serde::Serialize,
 ) -> Response {
+    match serialise(body) {
+        Some(body) => bytes(status, content_type, body),
+        None => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+/// `body` as JSON bytes; `None` (logged) when it cannot be serialised.
+pub(crate) fn serialise(body: &impl serde::Serialize) -> Option<Bytes> {
     // Sized for a report of a few checks, so that writing it does not regrow the buffer.
     let mut buffer = Vec::with_capacity(512);
-    if let Err(error) = serde_json::to_writer(&mut buffer, body) {
-        tracing::error!(%error, "cannot serialise a health report");
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    match serde_json::to_writer(&mut buffer, body) {
+        Ok(()) => Some(Bytes::from(buffer)),
+        Err(error) => {
+            tracing::error!(%error, "cannot serialise a health report");
+            None
+        }
     }
-    (status, headers(content_type), buffer).into_response()
+}
+
+/// A JSON body already serialised (shared, not copied).
+pub(crate) fn bytes(status: StatusCode, content_type: &'static str, body: Bytes) -> Response {
+    (status, headers(content_type), body).into_response()
 }
 
 /// A constant JSON body, as the report of a probe with nothing to run would serialise.

@@ -5,6 +5,7 @@
 //! second does.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::watch;
 
@@ -18,6 +19,9 @@ pub(crate) struct Availability {
     unavailable: watch::Sender<Option<Arc<str>>>,
     /// The reason liveness fails, once the application found itself broken.
     broken: watch::Sender<Option<Arc<str>>>,
+    /// How many times either state changed: a report rendered under one count is stale
+    /// under another.
+    changes: AtomicU64,
 }
 
 impl Default for Availability {
@@ -25,6 +29,7 @@ impl Default for Availability {
         Availability {
             unavailable: watch::channel(None).0,
             broken: watch::channel(None).0,
+            changes: AtomicU64::new(0),
         }
     }
 }
@@ -33,14 +38,14 @@ impl Availability {
     /// Takes the instance out of readiness with `reason`; logs a change.
     pub(crate) fn set_unavailable(&self, reason: &str, secrets: &Secrets) {
         let reason: Arc<str> = public_error(reason.trim(), secrets).into();
-        if replace(&self.unavailable, Some(Arc::clone(&reason))) {
+        if self.replace(&self.unavailable, Some(Arc::clone(&reason))) {
             tracing::warn!(%reason, "set unavailable; readiness now reports unavailable");
         }
     }
 
     /// Puts the instance back into readiness (its checks decide again); logs a change.
     pub(crate) fn set_available(&self) {
-        if replace(&self.unavailable, None) {
+        if self.replace(&self.unavailable, None) {
             tracing::info!("set available; readiness reports its checks again");
         }
     }
@@ -48,7 +53,7 @@ impl Availability {
     /// Fails liveness with `reason`, for good; logs a change.
     pub(crate) fn mark_broken(&self, reason: &str, secrets: &Secrets) {
         let reason: Arc<str> = public_error(reason.trim(), secrets).into();
-        if replace(&self.broken, Some(Arc::clone(&reason))) {
+        if self.replace(&self.broken, Some(Arc::clone(&reason))) {
             tracing::error!(%reason, "marked broken; liveness now reports broken");
         }
     }
@@ -56,6 +61,25 @@ impl Availability {
     /// Why readiness is refused, while it is.
     pub(crate) fn unavailable(&self) -> Option<Arc<str>> {
         self.unavailable.borrow().clone()
+    }
+
+    /// Whether readiness is refused (without cloning the reason).
+    pub(crate) fn is_unavailable(&self) -> bool {
+        self.unavailable.borrow().is_some()
+    }
+
+    /// How many times the application changed either state so far.
+    pub(crate) fn changes_so_far(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
+    }
+
+    /// Sets `state` to `value`; whether it changed (and then counts the change).
+    fn replace(&self, state: &watch::Sender<Option<Arc<str>>>, value: Option<Arc<str>>) -> bool {
+        let changed = replace(state, value);
+        if changed {
+            self.changes.fetch_add(1, Ordering::AcqRel);
+        }
+        changed
     }
 
     /// Whether the application marked itself broken (without cloning the reason: the

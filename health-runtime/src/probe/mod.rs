@@ -19,5 +19,5 @@ pub(crate) use availability::Availability;
 pub(crate) use availability::Changes;
 pub(crate) use beacon::Beacons;
 pub(crate) use lifecycle::Lifecycle;
-pub(crate) use prober::{Exclusions, Prober, Scope, Unresolved};
+pub(crate) use prober::{Exclusions, Prober, Scope, Stamp, Unresolved};
 pub(crate) use state::{HealthState, ReuseSettings};

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::report::{Report, ReportStatus, Verdict};
 use super::{HealthState, Probe, ProbeSet};
-use crate::run::{CheckResult, Runner, collect};
+use crate::run::{CheckResult, Runner, clock, collect};
 
 const STILL_INITIALISING: &str = "Service is still initialising";
 
@@ -43,6 +43,19 @@ impl Scope<'_> {
             Scope::Tags(_) => Probe::Readiness,
         }
     }
+}
+
+/// What a report of a probe would say, as far as it can be known without running it:
+/// two whole-probe reports taken under the same stamp are the same report, their `age_ms`
+/// exact to the millisecond. See [`Prober::stamp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    /// Results recorded so far by the probe's checks, all of them reused.
+    recorded: u64,
+    /// Changes of the application's availability so far.
+    availability: u64,
+    /// The millisecond of the clock the report was taken in.
+    millisecond: u64,
 }
 
 /// The checks a request leaves out (`?exclude=`).
@@ -177,6 +190,39 @@ impl Prober {
             Probe::Startup if self.started.load(Ordering::Acquire) => Some(ReportStatus::Started),
             _ => None,
         }
+    }
+
+    /// The stamp of `probe`'s whole report now, when it would run nothing: no gate stands
+    /// in the way (readiness started, not shutting down nor unavailable; liveness not
+    /// broken) and each of its checks reuses a fresh result. `None` when serving the
+    /// report means running a check, or a gate answers instead; startup has no stamp (it
+    /// is a constant once latched).
+    pub(crate) fn stamp(&self, probe: Probe) -> Option<Stamp> {
+        let availability = self.state.availability.changes_so_far();
+        match probe {
+            Probe::Readiness => {
+                if self.state.lifecycle.is_shutting_down()
+                    || self.state.availability.is_unavailable()
+                    || !self.started.load(Ordering::Acquire)
+                {
+                    return None;
+                }
+            }
+            Probe::Liveness if !self.is_broken() => {}
+            Probe::Liveness | Probe::Startup => return None,
+        }
+        let now = clock(tokio::time::Instant::now());
+        let mut recorded = 0u64;
+        for runner in &self.runners {
+            if runner.check().runs_in(probe) {
+                recorded = recorded.wrapping_add(runner.reused(now)?);
+            }
+        }
+        Some(Stamp {
+            recorded,
+            availability,
+            millisecond: now / 1_000_000,
+        })
     }
 
     /// The report of `scope` without the `exclude`d checks, after the probe's gates.

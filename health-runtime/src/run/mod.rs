@@ -14,7 +14,7 @@ pub(crate) use result::CheckResult;
 
 pub(crate) use background::{Refreshed, refresh_in_background};
 pub(crate) use change::Hooks;
-pub(crate) use runner::{Reuse, Runner, collect};
+pub(crate) use runner::{Reuse, Runner, clock, collect};
 
 #[cfg(feature = "metrics")]
 pub use metrics::DURATION_BUCKETS;

@@ -7,6 +7,7 @@
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, SystemTime};
@@ -47,6 +48,21 @@ pub(crate) struct Runner {
     reuse: Reuse,
     hooks: Hooks,
     state: Mutex<RunnerState>,
+    /// How many results were recorded: a report rendered when every check of it had
+    /// recorded as many is what those checks still say.
+    recorded: AtomicU64,
+    /// Until when the last result is served again instead of running the check, on the
+    /// [`clock`]: 0 before the first result (or when results are never reused), `u64::MAX`
+    /// in background mode.
+    fresh_until: AtomicU64,
+}
+
+/// Nanoseconds since the first call in this process, on tokio's clock (paused with it in
+/// tests): the time base of [`Runner::reused`].
+pub(crate) fn clock(now: Instant) -> u64 {
+    static BASE: OnceLock<Instant> = OnceLock::new();
+    let base = *BASE.get_or_init(|| now);
+    u64::try_from(now.saturating_duration_since(base).as_nanos()).unwrap_or(u64::MAX)
 }
 
 #[derive(Default)]
@@ -223,7 +239,18 @@ impl Runner {
             reuse,
             hooks,
             state: Mutex::new(RunnerState::default()),
+            recorded: AtomicU64::new(0),
+            fresh_until: AtomicU64::new(0),
         })
+    }
+
+    /// How many results the check recorded, while its last result is served again at
+    /// `now` (see [`clock`]) without running it; `None` when a request would run it (its
+    /// results are not reused, it has none yet, or the last one is older than the TTL).
+    /// Lock-free: what lets a probe serve a report it already rendered.
+    pub(crate) fn reused(&self, now: u64) -> Option<u64> {
+        let recorded = self.recorded.load(Ordering::Acquire);
+        (now < self.fresh_until.load(Ordering::Acquire)).then_some(recorded)
     }
 
     pub(crate) fn check(&self) -> &Check {
@@ -414,10 +441,19 @@ impl Runner {
         log_transition(result, previous);
         state.last_status = Some(result.status);
         if self.reuse.reuses() {
+            let finished = Instant::now();
             state.last = Some(Completed {
                 result: result.clone(),
-                finished: Instant::now(),
+                finished,
             });
+            let until = if self.reuse.background {
+                u64::MAX
+            } else {
+                clock(finished)
+                    .saturating_add(u64::try_from(self.reuse.ttl.as_nanos()).unwrap_or(u64::MAX))
+            };
+            self.fresh_until.store(until, Ordering::Release);
+            self.recorded.fetch_add(1, Ordering::Release);
         }
         previous
     }
