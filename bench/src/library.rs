@@ -36,10 +36,26 @@ pub fn in_process(
     up: &Arc<AtomicBool>,
     timeout: Duration,
 ) -> Health {
+    in_process_counted(names, counter, up, timeout, 1, 1)
+}
+
+/// N in-process checks, each counted against thresholds: unhealthy after `failures`
+/// consecutive failed runs, healthy again after `successes` good ones.
+pub fn in_process_counted(
+    names: &[&'static str],
+    counter: &Arc<Counter>,
+    up: &Arc<AtomicBool>,
+    timeout: Duration,
+    failures: u32,
+    successes: u32,
+) -> Health {
     names
         .iter()
         .fold(Health::builder().without_registered(), |builder, &name| {
-            builder.check(flag(name, counter, up, timeout))
+            let check = flag(name, counter, up, timeout)
+                .failures(failures)
+                .successes(successes);
+            builder.check(check)
         })
         .build()
         .expect("valid in-process checks")

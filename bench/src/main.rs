@@ -172,6 +172,13 @@ impl Bench {
                 router = counted(router, self.counters.get("requests.lib"));
             }
             listen(self.args.port + offset, router).await;
+            if n == 10 {
+                // The same 10 checks with thresholds (3 failures, 2 successes), against
+                // the same hand-written handler.
+                let counter = self.counters.get("lib.in_process.thresholds");
+                let health = library::in_process_counted(&names, &counter, &self.up, TIMEOUT, 3, 2);
+                listen(self.args.port + 8, health.router()).await;
+            }
         }
     }
 

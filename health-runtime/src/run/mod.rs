@@ -6,6 +6,7 @@ mod background;
 pub(crate) mod change;
 #[cfg(feature = "metrics")]
 mod metrics;
+mod panics;
 pub(crate) mod redact;
 pub(crate) mod result;
 mod runner;

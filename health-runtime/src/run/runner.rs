@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::change::Hooks;
+use super::panics::{PanicScope, payload_text};
 use super::redact::{public_details, public_error};
 use super::result::{CheckResult, Counted};
 use crate::check::{Check, CheckFuture, CheckOutcome, CheckStatus, Resources, Secrets};
@@ -161,17 +162,34 @@ impl InFlight {
 /// A single poll longer than this blocked its thread: it is named in a warning.
 const BLOCKED_THREAD: Duration = Duration::from_millis(100);
 
-/// A check's run with panics caught and its longest poll timed: a poll that long was a
+/// A check's run with panics caught (in its function, its future and its drop, each
+/// printed redacted by the panic hook) and its longest poll timed: a poll that long was a
 /// blocking call on the runtime's thread.
 struct TimedRun {
     run: Option<futures_util::future::CatchUnwind<AssertUnwindSafe<CheckFuture>>>,
+    /// The panic of the check's function, before it returned a future.
+    panicked: Option<Box<dyn Any + Send>>,
+    scope: PanicScope,
     longest_poll: Duration,
 }
 
 impl TimedRun {
-    fn new(run: CheckFuture) -> TimedRun {
+    /// Calls the check's function for one run.
+    fn start(runner: &Runner, resources: &Resources) -> TimedRun {
+        let scope = PanicScope {
+            check: Arc::clone(&runner.name),
+            secrets: resources.secrets().clone(),
+        };
+        let started = scope
+            .enter(|| std::panic::catch_unwind(AssertUnwindSafe(|| runner.check.start(resources))));
+        let (run, panicked) = match started {
+            Ok(future) => (Some(AssertUnwindSafe(future).catch_unwind()), None),
+            Err(panic) => (None, Some(panic)),
+        };
         TimedRun {
-            run: Some(AssertUnwindSafe(run).catch_unwind()),
+            run,
+            panicked,
+            scope,
             longest_poll: Duration::ZERO,
         }
     }
@@ -194,7 +212,10 @@ impl TimedRun {
 
     fn drop_caught(&mut self, check: &Check) {
         let run = self.run.take();
-        if std::panic::catch_unwind(AssertUnwindSafe(|| drop(run))).is_err() {
+        let dropped = self
+            .scope
+            .enter(|| std::panic::catch_unwind(AssertUnwindSafe(|| drop(run))));
+        if dropped.is_err() {
             tracing::error!(
                 check = check.name(),
                 "health check panicked while being dropped"
@@ -207,13 +228,17 @@ impl Future for TimedRun {
     type Output = std::thread::Result<CheckOutcome>;
 
     fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
-        let Some(run) = self.run.as_mut() else {
+        if let Some(panic) = self.panicked.take() {
+            return Poll::Ready(Err(panic));
+        }
+        let this = &mut *self;
+        let Some(run) = this.run.as_mut() else {
             return Poll::Pending;
         };
         let started = std::time::Instant::now();
-        let poll = Pin::new(run).poll(context);
+        let poll = this.scope.enter(|| Pin::new(run).poll(context));
         let took = started.elapsed();
-        self.longest_poll = self.longest_poll.max(took);
+        this.longest_poll = this.longest_poll.max(took);
         poll
     }
 }
@@ -301,7 +326,7 @@ impl Runner {
     fn start(self: &Arc<Self>, resources: &Resources, now: Instant, id: u64) -> Ticket {
         let secrets = resources.secrets();
         let span = self.span();
-        let mut run = span.in_scope(|| TimedRun::new(self.check.start(resources)));
+        let mut run = span.in_scope(|| TimedRun::start(self, resources));
         let mut context = Context::from_waker(Waker::noop());
         let first = span.in_scope(|| Pin::new(&mut run).poll(&mut context));
         if let Poll::Ready(outcome) = first {
@@ -607,14 +632,7 @@ fn timed_out(check: &Check) -> CheckOutcome {
 }
 
 fn panicked(check: &Check, payload: &(dyn Any + Send), secrets: &Secrets) -> CheckOutcome {
-    let reason = if let Some(message) = payload.downcast_ref::<&'static str>() {
-        message
-    } else if let Some(message) = payload.downcast_ref::<String>() {
-        message.as_str()
-    } else {
-        "non-string panic payload"
-    };
-    let reason = public_error(reason, secrets);
+    let reason = public_error(payload_text(payload), secrets);
     tracing::error!(check = check.name(), panic = %reason, "health check panicked");
     CheckOutcome::unhealthy(format!("check panicked: {reason}"))
 }
