@@ -93,6 +93,8 @@ pub mod tokio_postgres;
 
 #[cfg(any(feature = "sqlx", feature = "sqlx-mysql", feature = "redis"))]
 mod credentials;
+#[cfg(any(feature = "sqlx", feature = "sqlx-mysql"))]
+mod sqlx_pool;
 
 #[cfg(any(
     feature = "tokio-postgres",

@@ -27,12 +27,10 @@
 //! ```
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use sqlx::PgPool;
 
-use super::credentials::{debug_password, with_resource_secrets};
-use super::failure::failed;
+use super::sqlx_pool;
 use crate::check::{Check, CheckOutcome};
 
 /// Runs `SELECT 1` on a connection of `pool`. The pool's size and idle connections are
@@ -47,13 +45,7 @@ use crate::check::{Check, CheckOutcome};
 /// }
 /// ```
 pub async fn select_one(pool: &PgPool) -> CheckOutcome {
-    let outcome = match sqlx::raw_sql("SELECT 1").execute(pool).await {
-        Ok(_) => CheckOutcome::healthy(),
-        Err(error) => failed("postgres", &error),
-    };
-    outcome
-        .with_detail("pool_size", pool.size())
-        .with_detail("pool_idle", pool.num_idle())
+    sqlx_pool::select_one(pool).await
 }
 
 /// A readiness [`Check`] named `name` over the `PgPool` provided with
@@ -71,11 +63,7 @@ pub async fn select_one(pool: &PgPool) -> CheckOutcome {
 /// ```
 #[track_caller]
 pub fn check(name: impl Into<Cow<'static, str>>) -> Check {
-    with_resource_secrets(
-        name,
-        |pool: &PgPool| debug_password(&pool.connect_options()),
-        |pool: Arc<PgPool>| async move { select_one(&pool).await },
-    )
+    sqlx_pool::check_as(name, |pool: &PgPool| pool)
 }
 
 /// A readiness [`Check`] named `name` over the provided resource of type `R` that holds a
@@ -105,11 +93,7 @@ pub fn check_as<R>(name: impl Into<Cow<'static, str>>) -> Check
 where
     R: AsRef<PgPool> + Send + Sync + 'static,
 {
-    with_resource_secrets(
-        name,
-        |pool: &R| debug_password(&pool.as_ref().connect_options()),
-        |pool: Arc<R>| async move { select_one((*pool).as_ref()).await },
-    )
+    sqlx_pool::check_as(name, R::as_ref)
 }
 
 /// A readiness [`Check`] named `name` over `pool` (a cheap clone of the application's).
@@ -126,10 +110,5 @@ where
 /// ```
 #[track_caller]
 pub fn check_with(name: impl Into<Cow<'static, str>>, pool: PgPool) -> Check {
-    let password = debug_password(&pool.connect_options()).unwrap_or_default();
-    Check::new(name, move || {
-        let pool = pool.clone();
-        async move { select_one(&pool).await }
-    })
-    .secret(password)
+    sqlx_pool::check_with(name, pool)
 }

@@ -26,12 +26,10 @@
 //! ```
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use sqlx::MySqlPool;
 
-use super::credentials::{debug_password, with_resource_secrets};
-use super::failure::failed;
+use super::sqlx_pool;
 use crate::check::{Check, CheckOutcome};
 
 /// Runs `SELECT 1` on a connection of `pool`. The pool's size and idle connections are
@@ -46,13 +44,7 @@ use crate::check::{Check, CheckOutcome};
 /// }
 /// ```
 pub async fn select_one(pool: &MySqlPool) -> CheckOutcome {
-    let outcome = match sqlx::raw_sql("SELECT 1").execute(pool).await {
-        Ok(_) => CheckOutcome::healthy(),
-        Err(error) => failed("mysql", &error),
-    };
-    outcome
-        .with_detail("pool_size", pool.size())
-        .with_detail("pool_idle", pool.num_idle())
+    sqlx_pool::select_one(pool).await
 }
 
 /// A readiness [`Check`] named `name` over the `MySqlPool` provided with
@@ -70,11 +62,7 @@ pub async fn select_one(pool: &MySqlPool) -> CheckOutcome {
 /// ```
 #[track_caller]
 pub fn check(name: impl Into<Cow<'static, str>>) -> Check {
-    with_resource_secrets(
-        name,
-        |pool: &MySqlPool| debug_password(&pool.connect_options()),
-        |pool: Arc<MySqlPool>| async move { select_one(&pool).await },
-    )
+    sqlx_pool::check_as(name, |pool: &MySqlPool| pool)
 }
 
 /// A readiness [`Check`] named `name` over the provided resource of type `R` that holds a
@@ -99,11 +87,7 @@ pub fn check_as<R>(name: impl Into<Cow<'static, str>>) -> Check
 where
     R: AsRef<MySqlPool> + Send + Sync + 'static,
 {
-    with_resource_secrets(
-        name,
-        |pool: &R| debug_password(&pool.as_ref().connect_options()),
-        |resource: Arc<R>| async move { select_one((*resource).as_ref()).await },
-    )
+    sqlx_pool::check_as(name, R::as_ref)
 }
 
 /// A readiness [`Check`] named `name` over `pool` (a cheap clone of the application's).
@@ -120,10 +104,5 @@ where
 /// ```
 #[track_caller]
 pub fn check_with(name: impl Into<Cow<'static, str>>, pool: MySqlPool) -> Check {
-    let password = debug_password(&pool.connect_options()).unwrap_or_default();
-    Check::new(name, move || {
-        let pool = pool.clone();
-        async move { select_one(&pool).await }
-    })
-    .secret(password)
+    sqlx_pool::check_with(name, pool)
 }
