@@ -426,14 +426,7 @@ impl Runner {
             RunState::Shared(shared) => Some(shared),
             _ => None,
         };
-        let previous = self.record(&mut state, result);
-        if let Some(shared) = shared {
-            shared.finish(result.clone());
-        }
-        drop(state);
-        self.changed(previous, result);
-        #[cfg(feature = "metrics")]
-        super::metrics::record(result);
+        self.settle(state, result, shared.as_deref());
     }
 
     /// Ends `in_flight` at its deadline for a run that has not returned (it blocks its
@@ -449,13 +442,26 @@ impl Runner {
         if state.holds(in_flight.id) {
             state.run = RunState::Idle;
         }
-        let previous = self.record(&mut state, &mut result);
-        in_flight.finish(result.clone());
-        drop(state);
-        self.changed(previous, &result);
-        #[cfg(feature = "metrics")]
-        super::metrics::record(&result);
+        self.settle(state, &mut result, Some(in_flight));
         result
+    }
+
+    /// The end of a run, under the runner's lock: `result` recorded and handed to whoever
+    /// waits on `shared`; then, outside the lock, the hooks and metrics.
+    fn settle(
+        &self,
+        mut state: MutexGuard<'_, RunnerState>,
+        result: &mut CheckResult,
+        shared: Option<&InFlight>,
+    ) {
+        let previous = self.record(&mut state, result);
+        if let Some(shared) = shared {
+            shared.finish(result.clone());
+        }
+        drop(state);
+        self.changed(previous, result);
+        #[cfg(feature = "metrics")]
+        super::metrics::record(result);
     }
 
     /// Counts `result` against the check's thresholds, keeps it as the last one (when
