@@ -13,7 +13,10 @@ use crate::run::redact::pairs::is_secret_key;
 /// healthy (by default `200..=299`). Shared by the `hyper` and `reqwest` checks.
 ///
 /// Header values are marked sensitive and never appear in an error; error messages name
-/// the URL without its query string or user info.
+/// the URL without its query string or user info. User info in the URL
+/// (`https://user:password@host/`) is sent as `Authorization: Basic …`, as browsers and
+/// curl do, and taken out of the request URL; an `Authorization` header set with
+/// [`header`](HttpTarget::header) replaces it.
 ///
 /// Mistakes (an invalid URL, header name or value) are reported when the check runs, as an
 /// unhealthy outcome naming the mistake but not the value, so that a target can be built
@@ -41,6 +44,11 @@ pub struct HttpTarget {
     headers: HeaderMap,
     accepted: Vec<RangeInclusive<u16>>,
     mistake: Option<String>,
+    /// The password of the URL's user info, which the URL no longer holds.
+    url_password: Option<String>,
+    /// Whether `Authorization` holds the Basic credentials of the URL's user info (an
+    /// explicit header replaces them).
+    basic_from_url: bool,
 }
 
 impl HttpTarget {
@@ -54,11 +62,48 @@ impl HttpTarget {
                 (Some(_), Some(_)) => Ok(uri),
                 _ => Err("invalid URL for the HTTP check: it needs a scheme and a host".to_owned()),
             });
-        HttpTarget {
+        let mut target = HttpTarget {
             uri,
             headers: HeaderMap::new(),
             accepted: Vec::new(),
             mistake: None,
+            url_password: None,
+            basic_from_url: false,
+        };
+        target.move_user_info_to_basic_auth();
+        target
+    }
+
+    /// Takes the URL's user info out of the URL into `Authorization: Basic`, its parts
+    /// percent-decoded (`user:p%40ss` is the password `p@ss`).
+    fn move_user_info_to_basic_auth(&mut self) {
+        use base64::Engine as _;
+
+        let Ok(uri) = &self.uri else { return };
+        let Some((user_info, host)) = uri.authority().and_then(|a| a.as_str().rsplit_once('@'))
+        else {
+            return;
+        };
+        let (user, password) = match user_info.split_once(':') {
+            Some((user, password)) => (percent_decode(user), Some(percent_decode(password))),
+            None => (percent_decode(user_info), None),
+        };
+        let credentials = format!("{user}:{}", password.as_deref().unwrap_or(""));
+        let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+        let mut parts = uri.clone().into_parts();
+        parts.authority = host.parse().ok();
+        match (
+            Uri::from_parts(parts),
+            HeaderValue::try_from(format!("Basic {encoded}")),
+        ) {
+            (Ok(without), Ok(mut basic)) => {
+                basic.set_sensitive(true);
+                self.uri = Ok(without);
+                self.headers.insert(http::header::AUTHORIZATION, basic);
+                self.basic_from_url = true;
+                self.url_password = password.filter(|password| !password.is_empty());
+            }
+            _ => self.record("invalid user info in the URL of the HTTP check".to_owned()),
         }
     }
 
@@ -76,6 +121,10 @@ impl HttpTarget {
         match HeaderValue::try_from(value.as_ref()) {
             Ok(mut value) => {
                 value.set_sensitive(true);
+                if name == http::header::AUTHORIZATION && self.basic_from_url {
+                    self.headers.remove(&name);
+                    self.basic_from_url = false;
+                }
                 self.headers.append(name, value);
             }
             Err(_) => self.record(format!(
@@ -133,16 +182,10 @@ impl HttpTarget {
     }
 
     fn secrets(&self) -> Vec<String> {
-        let mut secrets = Vec::new();
+        let mut secrets: Vec<String> = self.url_password.iter().cloned().collect();
         let Ok(uri) = &self.uri else {
             return secrets;
         };
-        if let Some(authority) = uri.authority()
-            && let Some((userinfo, _host)) = authority.as_str().rsplit_once('@')
-            && let Some((_user, password)) = userinfo.split_once(':')
-        {
-            secrets.push(percent_decode(password));
-        }
         let query = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes());
         secrets.extend(
             query
@@ -256,6 +299,36 @@ mod tests {
     fn display_hides_credentials_and_query() {
         let target = HttpTarget::get("http://user:pw@127.0.0.1:8080/v1/models?key=abc");
         assert_eq!(target.to_string(), "GET http://127.0.0.1:8080/v1/models");
+    }
+
+    #[test]
+    fn user_info_is_sent_as_basic_authorization_and_leaves_the_url() {
+        let target = HttpTarget::get("http://us%40er:p%3As%2Fs@127.0.0.1:8080/v1?x=1");
+        assert_eq!(
+            target.request_uri().unwrap().to_string(),
+            "http://127.0.0.1:8080/v1?x=1"
+        );
+        let basic = &target.headers()[http::header::AUTHORIZATION];
+        // base64("us@er:p:s/s")
+        assert_eq!(basic, "Basic dXNAZXI6cDpzL3M=");
+        assert!(basic.is_sensitive());
+        assert!(target.secrets().contains(&"p:s/s".to_owned()));
+        assert_eq!(target.to_string(), "GET http://127.0.0.1:8080/v1");
+
+        let user_only = HttpTarget::get("https://token@h/");
+        // base64("token:")
+        assert_eq!(
+            user_only.headers()[http::header::AUTHORIZATION],
+            "Basic dG9rZW46"
+        );
+
+        let explicit = HttpTarget::get("http://u:p@h/").header("Authorization", "Bearer t");
+        let values: Vec<_> = explicit
+            .headers()
+            .get_all(http::header::AUTHORIZATION)
+            .iter()
+            .collect();
+        assert_eq!(values, ["Bearer t"]);
     }
 
     #[test]
