@@ -3,8 +3,8 @@
 //! `latency_ms` and `error`), runs its checks concurrently and bounds each by a timeout.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Json;
@@ -73,29 +73,107 @@ where
     }
 }
 
-struct Checks<'a>(&'a [(&'static str, Entry)]);
+struct Checks<'a, E>(&'a [(&'static str, E)]);
 
-impl Serialize for Checks<'_> {
+impl<E: Serialize> Serialize for Checks<'_, E> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_map(self.0.iter().map(|(name, entry)| (name, entry)))
     }
 }
 
 #[derive(Serialize)]
-struct Readiness<'a> {
+struct Readiness<'a, E> {
     status: &'static str,
-    checks: Checks<'a>,
+    checks: Checks<'a, E>,
 }
 
 /// 200 `ready` when every check passed, else 503 `not_ready`.
 pub fn report(entries: &[(&'static str, Entry)]) -> Response {
-    let (code, status) = if entries.iter().all(|(_, entry)| entry.healthy) {
+    report_of(entries, |entry| entry.healthy)
+}
+
+fn report_of<E: Serialize>(
+    entries: &[(&'static str, E)],
+    healthy: impl Fn(&E) -> bool,
+) -> Response {
+    let (code, status) = if entries.iter().all(|(_, entry)| healthy(entry)) {
         (StatusCode::OK, "ready")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "not_ready")
     };
     let checks = Checks(entries);
     (code, Json(Readiness { status, checks })).into_response()
+}
+
+/// The same in-process checks with flap damping by hand: a check counts as unhealthy
+/// after `failures` consecutive failed runs and healthy again after `successes` good
+/// ones, and its entry shows the raw last result and the streaks, as the library's does.
+pub struct Damped {
+    pub checks: InProcess,
+    pub streaks: Vec<Mutex<Streak>>,
+    pub failures: u32,
+    pub successes: u32,
+}
+
+/// One check's streaks, and the status they counted last.
+#[derive(Default)]
+pub struct Streak {
+    counted: Option<bool>,
+    failures: u32,
+    successes: u32,
+}
+
+#[derive(Serialize)]
+pub struct DampedEntry {
+    healthy: bool,
+    latency_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    last_result: &'static str,
+    consecutive_failures: u32,
+    consecutive_successes: u32,
+}
+
+/// `join_all` of the N damped checks, each under its timeout.
+pub async fn ready_damped(State(state): State<Arc<Damped>>) -> Response {
+    let state = &*state;
+    let checks = &state.checks;
+    let runs = checks
+        .names
+        .iter()
+        .zip(&state.streaks)
+        .map(|(&name, streak)| async move {
+            let entry = timed(checks.timeout, flag_check(&checks.counter, &checks.flag)).await;
+            let mut streak = streak.lock().unwrap_or_else(|poison| poison.into_inner());
+            if entry.healthy {
+                streak.successes += 1;
+                streak.failures = 0;
+            } else {
+                streak.failures += 1;
+                streak.successes = 0;
+            }
+            let healthy = match streak.counted {
+                Some(false) if entry.healthy && streak.successes < state.successes => false,
+                Some(true) if !entry.healthy && streak.failures < state.failures => true,
+                _ => entry.healthy,
+            };
+            streak.counted = Some(healthy);
+            let damped = DampedEntry {
+                healthy,
+                latency_ms: entry.latency_ms,
+                last_result: if entry.healthy {
+                    "healthy"
+                } else {
+                    "unhealthy"
+                },
+                error: entry.error,
+                consecutive_failures: streak.failures,
+                consecutive_successes: streak.successes,
+            };
+            (name, damped)
+        });
+    let entries = join_all(runs).await;
+    report_of(&entries, |entry| entry.healthy)
 }
 
 /// The in-process check of both sides: a flag, counted.

@@ -173,8 +173,23 @@ impl Bench {
             }
             listen(self.args.port + offset, router).await;
             if n == 10 {
-                // The same 10 checks with thresholds (3 failures, 2 successes), against
-                // the same hand-written handler.
+                // The same 10 checks with thresholds (3 failures, 2 successes), on both
+                // sides.
+                let damped = Arc::new(baseline::Damped {
+                    checks: InProcess {
+                        names: names.clone(),
+                        flag: Arc::clone(&self.up),
+                        counter: self.counters.get("base.in_process.thresholds"),
+                        timeout: TIMEOUT,
+                    },
+                    streaks: names.iter().map(|_| Default::default()).collect(),
+                    failures: 3,
+                    successes: 2,
+                });
+                self.route(
+                    "/ready/thresholds",
+                    get(baseline::ready_damped).with_state(damped),
+                );
                 let counter = self.counters.get("lib.in_process.thresholds");
                 let health = library::in_process_counted(&names, &counter, &self.up, TIMEOUT, 3, 2);
                 listen(self.args.port + 8, health.router()).await;

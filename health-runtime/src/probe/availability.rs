@@ -5,7 +5,7 @@
 //! second does.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tokio::sync::watch;
 
@@ -22,6 +22,9 @@ pub(crate) struct Availability {
     /// How many times either state changed: a report rendered under one count is stale
     /// under another.
     changes: AtomicU64,
+    /// Whether each state holds, read without a lock by every request.
+    is_unavailable: AtomicBool,
+    is_broken: AtomicBool,
 }
 
 impl Default for Availability {
@@ -30,6 +33,8 @@ impl Default for Availability {
             unavailable: watch::channel(None).0,
             broken: watch::channel(None).0,
             changes: AtomicU64::new(0),
+            is_unavailable: AtomicBool::new(false),
+            is_broken: AtomicBool::new(false),
         }
     }
 }
@@ -38,14 +43,18 @@ impl Availability {
     /// Takes the instance out of readiness with `reason`; logs a change.
     pub(crate) fn set_unavailable(&self, reason: &str, secrets: &Secrets) {
         let reason: Arc<str> = public_error(reason.trim(), secrets).into();
-        if self.replace(&self.unavailable, Some(Arc::clone(&reason))) {
+        if self.replace(
+            &self.unavailable,
+            &self.is_unavailable,
+            Some(Arc::clone(&reason)),
+        ) {
             tracing::warn!(%reason, "set unavailable; readiness now reports unavailable");
         }
     }
 
     /// Puts the instance back into readiness (its checks decide again); logs a change.
     pub(crate) fn set_available(&self) {
-        if self.replace(&self.unavailable, None) {
+        if self.replace(&self.unavailable, &self.is_unavailable, None) {
             tracing::info!("set available; readiness reports its checks again");
         }
     }
@@ -53,7 +62,7 @@ impl Availability {
     /// Fails liveness with `reason`, for good; logs a change.
     pub(crate) fn mark_broken(&self, reason: &str, secrets: &Secrets) {
         let reason: Arc<str> = public_error(reason.trim(), secrets).into();
-        if self.replace(&self.broken, Some(Arc::clone(&reason))) {
+        if self.replace(&self.broken, &self.is_broken, Some(Arc::clone(&reason))) {
             tracing::error!(%reason, "marked broken; liveness now reports broken");
         }
     }
@@ -65,7 +74,7 @@ impl Availability {
 
     /// Whether readiness is refused (without cloning the reason).
     pub(crate) fn is_unavailable(&self) -> bool {
-        self.unavailable.borrow().is_some()
+        self.is_unavailable.load(Ordering::Acquire)
     }
 
     /// How many times the application changed either state so far.
@@ -73,19 +82,29 @@ impl Availability {
         self.changes.load(Ordering::Acquire)
     }
 
-    /// Sets `state` to `value`; whether it changed (and then counts the change).
-    fn replace(&self, state: &watch::Sender<Option<Arc<str>>>, value: Option<Arc<str>>) -> bool {
-        let changed = replace(state, value);
-        if changed {
+    /// Sets `state` to `value` and `holds` to whether it is set, under the state's lock;
+    /// whether it changed (and then counts the change, under the same lock).
+    fn replace(
+        &self,
+        state: &watch::Sender<Option<Arc<str>>>,
+        holds: &AtomicBool,
+        value: Option<Arc<str>>,
+    ) -> bool {
+        state.send_if_modified(|current| {
+            holds.store(value.is_some(), Ordering::Release);
+            if *current == value {
+                return false;
+            }
+            *current = value;
             self.changes.fetch_add(1, Ordering::AcqRel);
-        }
-        changed
+            true
+        })
     }
 
     /// Whether the application marked itself broken (without cloning the reason: the
     /// constant answer of liveness asks on every request).
     pub(crate) fn is_broken(&self) -> bool {
-        self.broken.borrow().is_some()
+        self.is_broken.load(Ordering::Acquire)
     }
 
     /// Why liveness fails, once the application marked itself broken.
@@ -122,17 +141,6 @@ impl Changes {
             std::future::pending::<()>().await;
         }
     }
-}
-
-/// Sets `state` to `value`; whether it changed.
-fn replace(state: &watch::Sender<Option<Arc<str>>>, value: Option<Arc<str>>) -> bool {
-    state.send_if_modified(|current| {
-        if *current == value {
-            return false;
-        }
-        *current = value;
-        true
-    })
 }
 
 #[cfg(test)]

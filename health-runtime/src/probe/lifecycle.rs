@@ -35,8 +35,9 @@ impl Lifecycle {
         self.began_at.get().copied()
     }
 
+    /// Whether shutdown began: a load, no lock (every readiness request asks).
     pub(crate) fn is_shutting_down(&self) -> bool {
-        *self.shutdown.borrow()
+        self.began_at.get().is_some()
     }
 
     /// Resolves once shutdown began.
