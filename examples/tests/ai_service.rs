@@ -32,7 +32,9 @@ fn command(args: &[&str]) -> std::process::Output {
     for name in VARIABLES {
         command.env_remove(name);
     }
-    command.args(args).output().expect("run ai_service")
+    let output = command.args(args).output().expect("run ai_service");
+    tests::capture::output("ai_service", &output);
+    output
 }
 
 #[tokio::test]

@@ -20,23 +20,24 @@ use health_runtime_testing::fault::{Fault, FaultProxy};
 use health_runtime_testing::kubelet::{Event, Kubelet, Log};
 use health_runtime_testing::traffic::Traffic;
 use tests::redis_server::RedisServer;
+use tests::secrets::{AI_SERVICEBUS_KEY as SERVICEBUS_KEY, SECRET_API_KEY};
 use tests::servicebus_peer::ServiceBusPeer;
 
 const BOUND: Duration = Duration::from_secs(60);
 const SCALE: Duration = Duration::from_millis(200);
-const SERVICEBUS_KEY: &str = "c2VydmljZWJ1cy10ZXN0LWtleQ==";
 
 fn ai_service() -> PathBuf {
     tests::example::binary("ai_service")
 }
 
-/// An Azure OpenAI stand-in: `GET /openai/models` answers 200 to the right key.
+/// An Azure OpenAI stand-in: `GET /openai/models` answers 200 to the right key, an
+/// injected secret ([`SECRET_API_KEY`]) that no output of the service may show.
 async fn openai() -> std::net::SocketAddr {
     let app = Router::new().route(
         "/openai/models",
         get(|headers: HeaderMap| async move {
             match headers.get("api-key").and_then(|k| k.to_str().ok()) {
-                Some("test-key") => (StatusCode::OK, r#"{"data":[]}"#),
+                Some(key) if key == SECRET_API_KEY => (StatusCode::OK, r#"{"data":[]}"#),
                 _ => (StatusCode::UNAUTHORIZED, "{}"),
             }
         }),
@@ -55,7 +56,12 @@ async fn pod(
     servicebus: &ServiceBusPeer,
 ) -> health_runtime_testing::kubelet::Pod {
     let openai = openai().await;
-    Kubelet::from_service(ai_service())
+    let kubelet = Kubelet::from_service(ai_service());
+    let kubelet = match tests::capture::pod_log("ai_service") {
+        Some(path) => kubelet.logs_to(path),
+        None => kubelet,
+    };
+    kubelet
         .time_scale(SCALE)
         .env(
             "DATABASE_URL",
@@ -63,7 +69,7 @@ async fn pod(
         )
         .env("REDIS_URL", format!("redis://{}", redis.addr()))
         .env("AZURE_OPENAI_ENDPOINT", format!("http://{openai}"))
-        .env("AZURE_OPENAI_API_KEY", "test-key")
+        .env("AZURE_OPENAI_API_KEY", SECRET_API_KEY)
         .env(
             "SERVICEBUS_CONNECTION_STRING",
             servicebus.direct_connection_string(SERVICEBUS_KEY),

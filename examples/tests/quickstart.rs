@@ -13,6 +13,7 @@ use tests::example::{self, Service};
 use tests::http::try_request;
 use tests::postgres_server::PostgresServer;
 use tests::redis_server::RedisServer;
+use tests::secrets::{QUICKSTART_PG_PASSWORD, QUICKSTART_REDIS_PASSWORD, QUICKSTART_URL_PASSWORD};
 
 fn quickstart() -> PathBuf {
     example::binary("quickstart")
@@ -24,12 +25,14 @@ fn start(env: &[(&str, &str)]) -> Service {
 
 /// Runs the quickstart with `args` and without DATABASE_URL / REDIS_URL, for its output.
 fn command(args: &[&str]) -> std::process::Output {
-    Command::new(quickstart())
+    let output = Command::new(quickstart())
         .args(args)
         .env_remove("DATABASE_URL")
         .env_remove("REDIS_URL")
         .output()
-        .expect("run the quickstart")
+        .expect("run the quickstart");
+    tests::capture::output("quickstart", &output);
+    output
 }
 
 #[test]
@@ -81,6 +84,7 @@ fn manifests_on_stdout_carry_nothing_else_whatever_the_logging() {
         .env("RUST_LOG", "trace")
         .output()
         .unwrap();
+    tests::capture::output("quickstart", &output);
     assert!(output.status.success(), "{output:?}");
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(
@@ -155,8 +159,8 @@ async fn starts_without_external_services_and_becomes_ready() {
 
 #[tokio::test]
 async fn checks_postgres_and_redis_when_their_urls_are_given() {
-    let postgres = PostgresServer::start("quickstart-pg-pw");
-    let redis = RedisServer::start_with_password("quickstart-redis-pw");
+    let postgres = PostgresServer::start(QUICKSTART_PG_PASSWORD);
+    let redis = RedisServer::start_with_password(QUICKSTART_REDIS_PASSWORD);
     let service = start(&[
         ("DATABASE_URL", postgres.url().as_str()),
         ("REDIS_URL", redis.url().as_str()),
@@ -174,7 +178,10 @@ async fn checks_postgres_and_redis_when_their_urls_are_given() {
         .await;
     assert_eq!(body["checks"]["redis"]["healthy"], false, "{body}");
     assert_eq!(body["checks"]["postgres"]["healthy"], true, "{body}");
-    assert!(!body.to_string().contains("quickstart-redis-pw"), "{body}");
+    assert!(
+        !body.to_string().contains(QUICKSTART_REDIS_PASSWORD),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -184,8 +191,8 @@ async fn reports_unreachable_servers_without_leaking_the_password() {
         .local_addr()
         .unwrap()
         .port();
-    let database_url = format!("postgres://app:quickstart-pw-91c2@127.0.0.1:{closed}/app");
-    let redis_url = format!("redis://:quickstart-pw-91c2@127.0.0.1:{closed}");
+    let database_url = format!("postgres://app:{QUICKSTART_URL_PASSWORD}@127.0.0.1:{closed}/app");
+    let redis_url = format!("redis://:{QUICKSTART_URL_PASSWORD}@127.0.0.1:{closed}");
     let service = start(&[("DATABASE_URL", &database_url), ("REDIS_URL", &redis_url)]);
     let body = service
         .until("/health/ready", Duration::from_secs(30), |s, body| {
@@ -195,5 +202,8 @@ async fn reports_unreachable_servers_without_leaking_the_password() {
     assert_eq!(body["status"], "not_ready");
     assert_eq!(body["checks"]["postgres"]["healthy"], false);
     assert_eq!(body["checks"]["redis"]["healthy"], false);
-    assert!(!body.to_string().contains("quickstart-pw-91c2"), "{body}");
+    assert!(
+        !body.to_string().contains(QUICKSTART_URL_PASSWORD),
+        "{body}"
+    );
 }

@@ -4,7 +4,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use crate::http::try_request;
@@ -35,12 +35,16 @@ pub struct Service {
 
 impl Service {
     /// Starts `binary` on a free loopback port (`$PORT`), without the variables of
-    /// `unset`, with those of `env`.
+    /// `unset`, with those of `env`; its output goes to [`crate::capture::child_output`].
     pub fn start(binary: &PathBuf, unset: &[&str], env: &[(&str, &str)]) -> Service {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
+        let label = binary
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned());
+        let (stdout, stderr) = crate::capture::child_output(label.as_deref().unwrap_or("example"));
         let mut command = Command::new(binary);
         command.env("PORT", port.to_string());
         for name in unset {
@@ -48,8 +52,8 @@ impl Service {
         }
         let child = command
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
             .spawn()
             .unwrap_or_else(|error| panic!("start {}: {error}", binary.display()));
         Service {

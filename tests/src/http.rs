@@ -99,7 +99,7 @@ pub async fn request(
 }
 
 /// One request on a fresh connection to `addr`, bounded by 30 s; a refused connection, a
-/// reset or a timeout is an error.
+/// reset or a timeout is an error. The body is recorded by [`crate::capture::body`].
 pub async fn try_request(
     addr: SocketAddr,
     method: &str,
@@ -134,6 +134,7 @@ pub async fn try_request(
             .await
             .map_err(|e| format!("body: {e}"))?
             .to_bytes();
+        crate::capture::body(method, path, &body);
         Ok(Response {
             status: parts.status,
             headers: parts.headers,

@@ -9,6 +9,15 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+/// `kubelet` with its containers' stdout and stderr appended to the capture directory
+/// ([`crate::capture::pod_log`]) when capturing; unchanged otherwise.
+pub fn captured(kubelet: Kubelet, label: &str) -> Kubelet {
+    match crate::capture::pod_log(label) {
+        Some(path) => kubelet.logs_to(path),
+        None => kubelet,
+    }
+}
+
 /// A server that answers every connection with the raw response `head`, then `body`
 /// after `pause`: the answers no well-behaved server gives, for the prober's edge cases.
 pub async fn raw_http_server(

@@ -2,6 +2,7 @@
 //! client that opens a fresh connection per request as the kubelet does, private servers
 //! the tests may break, and the fault matrix every built-in check goes through.
 
+pub mod capture;
 pub mod daemon;
 pub mod dependency;
 pub mod example;
@@ -22,6 +23,7 @@ pub mod process;
 pub mod rabbitmq_server;
 pub mod redis_server;
 pub mod registration;
+pub mod secrets;
 #[cfg(feature = "builtins")]
 pub mod servicebus_peer;
 #[cfg(feature = "builtins")]

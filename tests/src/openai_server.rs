@@ -15,7 +15,7 @@ use axum::routing::get;
 use crate::delegate_dependency;
 use crate::fault_proxy::FaultProxy;
 use crate::http::TestServer;
-use crate::probe::SECRET_API_KEY;
+use crate::secrets::SECRET_API_KEY;
 
 /// The model list both routes answer with the right key.
 pub const MODELS: &str = r#"{"object":"list","data":[{"id":"text-embedding-3-small"}]}"#;

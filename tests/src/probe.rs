@@ -8,11 +8,9 @@ use serde_json::Value;
 
 use crate::http::{Response, TestServer};
 
-/// The password given to every private PostgreSQL and Redis server of the tests.
-pub const SECRET_PASSWORD: &str = "pw-Sup3rSecret-7f3a";
-/// The API key sent to the HTTP dependencies of the tests.
-pub const SECRET_API_KEY: &str = "sk-live-4c1dbe9e0a2f";
-/// Every secret the tests inject; no response body may contain one.
+pub use crate::secrets::{SECRET_API_KEY, SECRET_PASSWORD};
+/// The secrets of the fault-matrix tests (every one the suite injects is in
+/// [`crate::secrets::INJECTED`]).
 pub const SECRETS: [&str; 2] = [SECRET_PASSWORD, SECRET_API_KEY];
 
 /// How much longer than its check's timeout a report may take: a correctness bound (the
@@ -28,20 +26,20 @@ pub struct Probed {
     pub elapsed: Duration,
 }
 
-/// `GET path`, timed; fails the test if the body contains any of [`SECRETS`], and appends
-/// the body to the log named by [`body_log`].
+/// `GET path`, timed; fails the test if the body contains any injected secret
+/// ([`crate::secrets::leaked_in`]), and appends the body to the log named by [`body_log`].
 pub async fn probe(server: &TestServer, path: &str) -> Probed {
     let started = Instant::now();
     let response = server.get(path).await;
     let elapsed = started.elapsed();
     let body = String::from_utf8_lossy(&response.body).into_owned();
     record(path, &body);
-    for secret in SECRETS {
-        assert!(
-            !body.contains(secret),
-            "GET {path}: the response body leaks a secret: {body}"
-        );
-    }
+    let leaked = crate::secrets::leaked_in(&body);
+    assert!(
+        leaked.is_empty(),
+        "GET {path}: the response body leaks a secret: {}",
+        crate::secrets::redacted(&body)
+    );
     Probed { response, elapsed }
 }
 

@@ -14,8 +14,8 @@ use std::time::Duration;
 use crate::daemon::Daemon;
 use crate::delegate_dependency;
 use crate::dependency::Dependency;
-use crate::probe::SECRET_PASSWORD;
 use crate::process::free_port;
+use crate::secrets::SECRET_PASSWORD;
 
 /// The application user of every private node.
 pub const USER: &str = "app";

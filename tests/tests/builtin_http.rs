@@ -12,7 +12,8 @@ use health_runtime::{Check, Health};
 use tests::fault_matrix::{Expectations, Recovery, Subject};
 use tests::http::TestServer;
 use tests::openai_server::OpenAiServer;
-use tests::probe::{SECRET_API_KEY, probe};
+use tests::probe::probe;
+use tests::secrets::SECRET_API_KEY;
 
 const TIMEOUT: Duration = Duration::from_millis(1500);
 const READY: &str = "/health/ready";
@@ -244,4 +245,60 @@ async fn missing_client_is_not_initialised() {
     probe(&app, READY)
         .await
         .assert_unhealthy("openai", &["Client not initialised"]);
+}
+
+/// User info in a target's URL is sent as `Authorization: Basic` by both clients (hyper's
+/// client drops it from an absolute URL), percent-decoded, and never shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_info_in_the_url_is_sent_as_basic_authorization() {
+    use axum::http::{HeaderMap, StatusCode};
+    // base64("probe:" + URL_PASSWORD), the password percent-decoded.
+    let password = tests::secrets::URL_PASSWORD;
+    let expected = format!(
+        "Basic {}",
+        base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("probe:{password}")
+        )
+    );
+    let upstream = TestServer::start(axum::Router::new().route(
+        "/status",
+        axum::routing::get(move |headers: HeaderMap| {
+            let expected = expected.clone();
+            async move {
+                match headers.get("authorization") {
+                    Some(value) if value == expected.as_str() => StatusCode::OK,
+                    _ => StatusCode::UNAUTHORIZED,
+                }
+            }
+        }),
+    ))
+    .await;
+    let encoded = tests::secrets::percent_encoded(password);
+    let url = |user: &str| format!("http://{user}:{encoded}@{}/status", upstream.addr);
+    let health = Health::builder()
+        .without_registered()
+        .check(checks::hyper::check("hyper", HttpTarget::get(url("probe"))))
+        .check(checks::reqwest::check_with(
+            "reqwest",
+            reqwest::Client::new(),
+            HttpTarget::get(url("probe")),
+        ))
+        .check(checks::hyper::check("wrong_user", HttpTarget::get(url("other"))).critical(false))
+        .build()
+        .unwrap();
+    let app = TestServer::start(health.router()).await;
+    let probed = probe(&app, READY).await;
+    probed.assert_healthy("hyper");
+    probed.assert_healthy("reqwest");
+    let refused = probed.check("wrong_user");
+    assert_eq!(refused["details"]["status"], 401, "{refused}");
+    let error = refused["error"].as_str().unwrap();
+    assert_eq!(
+        error,
+        format!(
+            "GET http://{}/status answered HTTP 401 Unauthorized; accepted: 200-299",
+            upstream.addr
+        )
+    );
 }

@@ -10,7 +10,8 @@ use tests::dependency::Dependency;
 use tests::fault_matrix::{Expectations, Recovery, Subject};
 use tests::http::TestServer;
 use tests::mosquitto_server::{MosquittoServer, USER};
-use tests::probe::{SECRET_PASSWORD, probe};
+use tests::probe::probe;
+use tests::secrets::SECRET_PASSWORD;
 
 const TIMEOUT: Duration = Duration::from_millis(1000);
 

@@ -11,7 +11,8 @@ use tests::dependency::Dependency;
 use tests::fault_matrix::{Expectations, Recovery, Subject};
 use tests::http::TestServer;
 use tests::mariadb_server::MariaDbServer;
-use tests::probe::{SECRET_PASSWORD, probe};
+use tests::probe::probe;
+use tests::secrets::{OTHER_SERVER_PASSWORD, SECRET_PASSWORD};
 
 const TIMEOUT: Duration = Duration::from_millis(2000);
 
@@ -69,7 +70,7 @@ tests::fault_matrix!(sqlx_mysql_pool => Pool);
 /// A wrong password is the server's refusal, naming the user, never the password.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_is_reported_without_the_password() {
-    let server = MariaDbServer::start("the-real-password-1");
+    let server = MariaDbServer::start(OTHER_SERVER_PASSWORD);
     let pool = MySqlPoolOptions::new()
         .connect_lazy(&url(server.addr()))
         .unwrap();

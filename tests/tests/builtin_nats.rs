@@ -9,7 +9,8 @@ use tests::dependency::Dependency;
 use tests::fault_matrix::{Expectations, Recovery, Subject};
 use tests::http::TestServer;
 use tests::nats_server::{NatsServer, USER};
-use tests::probe::{SECRET_PASSWORD, probe};
+use tests::probe::probe;
+use tests::secrets::SECRET_PASSWORD;
 
 const TIMEOUT: Duration = Duration::from_millis(1000);
 

@@ -11,7 +11,8 @@ use sqlx::postgres::PgPoolOptions;
 use tests::fault_matrix::{Expectations, Recovery, Subject};
 use tests::http::TestServer;
 use tests::postgres_server::PostgresServer;
-use tests::probe::{SECRET_PASSWORD, probe};
+use tests::probe::probe;
+use tests::secrets::{OTHER_SERVER_PASSWORD, SECRET_PASSWORD};
 use tokio_postgres::NoTls;
 
 const TIMEOUT: Duration = Duration::from_millis(2000);
@@ -142,7 +143,7 @@ tests::fault_matrix!(
 /// password that was tried.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_is_reported_without_the_password() {
-    let pg = PostgresServer::start("the-real-password-1");
+    let pg = PostgresServer::start(OTHER_SERVER_PASSWORD);
     let app = tests::fault_matrix::App::start(&Kind::Connect, &pg, pg.addr()).await;
     app.probe().await.assert_unhealthy(
         "postgres",

@@ -12,8 +12,9 @@ use lapin::types::FieldTable;
 use lapin::{Connection, ConnectionProperties};
 use tests::fault_matrix::{Expectations, Recovery, Subject};
 use tests::http::TestServer;
-use tests::probe::{SECRET_PASSWORD, probe};
+use tests::probe::probe;
 use tests::rabbitmq_server::{RabbitMqServer, USER};
+use tests::secrets::{SECRET_PASSWORD, WRONG_RABBITMQ_PASSWORD};
 
 const TIMEOUT: Duration = Duration::from_millis(2000);
 
@@ -143,7 +144,9 @@ async fn passive_declare_names_a_missing_queue() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_is_reported_without_the_password() {
     let server = RabbitMqServer::shared();
-    let wrong = server.url().replace(SECRET_PASSWORD, "not-the-password-9");
+    let wrong = server
+        .url()
+        .replace(SECRET_PASSWORD, WRONG_RABBITMQ_PASSWORD);
     let health = Health::builder()
         .without_registered()
         .check(checks::lapin::check_connect("rabbitmq", wrong, None).timeout(TIMEOUT))
@@ -153,5 +156,5 @@ async fn wrong_password_is_reported_without_the_password() {
     let error = probe(&app, "/health/ready")
         .await
         .assert_unhealthy("rabbitmq", &["rabbitmq: "]);
-    assert!(!error.contains("not-the-password-9"), "{error}");
+    assert!(!error.contains(WRONG_RABBITMQ_PASSWORD), "{error}");
 }

@@ -6,7 +6,8 @@
 use health_runtime::redact::MAX_ERROR_LEN;
 use health_runtime::{Check, Health};
 use tests::http::TestServer;
-use tests::probe::{SECRET_API_KEY, SECRET_PASSWORD, SECRETS, probe};
+use tests::probe::{SECRETS, probe};
+use tests::secrets::{SECRET_API_KEY, SECRET_PASSWORD};
 
 /// Checks that fail with messages quoting secrets the way drivers and careless code do.
 fn leaky_checks() -> Vec<(&'static str, String, &'static str)> {
@@ -112,7 +113,7 @@ async fn errors_are_redacted_in_health_json() {
 /// listening server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn details_panics_and_huge_errors_are_redacted_by_pattern() {
-    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwcm9iZSJ9.c2lnbmF0dXJlLXNlY3JldA";
+    let jwt = tests::secrets::REDACTION_JWT;
     let health = Health::builder()
         .without_registered()
         .check(Check::new("details", || async {

@@ -9,8 +9,9 @@ use health_runtime::{Check, Health, checks};
 use redis::aio::{ConnectionManager, MultiplexedConnection};
 use tests::fault_matrix::{Expectations, Recovery, Subject};
 use tests::http::TestServer;
-use tests::probe::{SECRET_PASSWORD, probe};
+use tests::probe::probe;
 use tests::redis_server::RedisServer;
+use tests::secrets::SECRET_PASSWORD;
 
 const TIMEOUT: Duration = Duration::from_millis(1000);
 const READY: &str = "/health/ready";

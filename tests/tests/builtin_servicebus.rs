@@ -17,8 +17,9 @@ use health_runtime::checks::fe2o3_amqp::{self as servicebus, ServiceBus};
 use health_runtime::{Check, Health};
 use tests::fault_matrix::{Expectations, Recovery, Subject};
 use tests::http::TestServer;
-use tests::probe::{SECRET_API_KEY, SECRET_PASSWORD, probe};
+use tests::probe::probe;
 use tests::rabbitmq_server::{RabbitMqServer, USER};
+use tests::secrets::{ROTATED_BUS_KEY, SECRET_API_KEY, SECRET_PASSWORD, WRONG_AMQP_PASSWORD};
 use tests::servicebus_peer::{ServiceBusPeer, connection_string};
 
 /// The reference article's timeout for Service Bus.
@@ -150,7 +151,7 @@ async fn peek_reports_the_peeked_message_and_consumes_nothing() {
 /// A rotated key signs a token the service rejects: `401`, and the key is never shown.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rejected_key_is_unauthorised_without_the_key() {
-    let peer = ServiceBusPeer::start(QUEUE, "the-key-after-rotation").await;
+    let peer = ServiceBusPeer::start(QUEUE, ROTATED_BUS_KEY).await;
     let (_health, app) = serve(servicebus::check_with(
         "servicebus",
         bus(&peer, SECRET_API_KEY),
@@ -221,7 +222,7 @@ fn the_key_is_never_shown() {
 async fn transport_with_a_wrong_password_is_refused() {
     let server = RabbitMqServer::shared();
     let url = format!(
-        "amqp://{USER}:not-the-password-7@{}",
+        "amqp://{USER}:{WRONG_AMQP_PASSWORD}@{}",
         tests::dependency::Dependency::addr(server)
     );
     let (_health, app) =
@@ -229,5 +230,5 @@ async fn transport_with_a_wrong_password_is_refused() {
     let error = probe(&app, "/health/ready")
         .await
         .assert_unhealthy("amqp", &["amqp: connect to 127.0.0.1"]);
-    assert!(!error.contains("not-the-password-7"), "{error}");
+    assert!(!error.contains(WRONG_AMQP_PASSWORD), "{error}");
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use health_runtime::Probe;
 use health_runtime::deploy::{DeployConfig, FindingKind, lint};
 use tests::fault_proxy::{Fault, FaultProxy};
-use tests::kubelet::{Event, Kubelet, Log, Outcome};
+use tests::kubelet::{Event, Kubelet, Log, Outcome, captured};
 use tests::manifests::ARTICLE_KUBERNETES;
 use tests::redis_server::RedisServer;
 
@@ -27,6 +27,7 @@ fn generated_manifest() -> String {
         .args(["probes", "kubernetes", "--deployment"])
         .output()
         .expect("run probe_target");
+    tests::capture::output("probe_target", &output);
     assert!(output.status.success(), "{output:?}");
     String::from_utf8(output.stdout).expect("UTF-8 YAML")
 }
@@ -36,9 +37,10 @@ fn pod(manifest: &str, redis: impl ToString) -> Kubelet {
 }
 
 fn kubelet(manifest: &str, scale: Duration) -> Kubelet {
-    Kubelet::new(TARGET, manifest)
+    let kubelet = Kubelet::new(TARGET, manifest)
         .expect("a manifest with probes")
-        .time_scale(scale)
+        .time_scale(scale);
+    captured(kubelet, "probe_target")
 }
 
 fn index_of(log: &Log, event: &Event) -> usize {

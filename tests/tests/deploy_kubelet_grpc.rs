@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use health_runtime::{Check, Health, Probe};
 use tests::example::binary;
-use tests::kubelet::{Event, Kubelet, Log, Outcome, ServingStatus, grpc_check};
+use tests::kubelet::{Event, Kubelet, Log, Outcome, ServingStatus, captured, grpc_check};
 use tests::process::free_port;
 use tests::redis_server::RedisServer;
 use tokio::net::TcpListener;
@@ -145,6 +145,7 @@ fn example(scale_ms: u64) -> Kubelet {
     let pod = Kubelet::from_service(binary("grpc_service"))
         .time_scale(Duration::from_millis(scale_ms))
         .env("RUST_LOG", "warn");
+    let pod = captured(pod, "grpc_service");
     let container = pod.container();
     assert!(
         container

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use health_runtime::Probe;
-use tests::kubelet::{Event, Kubelet, Log, Outcome, raw_http_server};
+use tests::kubelet::{Event, Kubelet, Log, Outcome, captured, raw_http_server};
 
 const TARGET: &str = env!("CARGO_BIN_EXE_probe_target");
 const BOUND: Duration = Duration::from_secs(30);
@@ -28,9 +28,11 @@ fn pod_manifest(grace: u64, probes: &str) -> String {
 }
 
 fn kubelet(program: &str, manifest: &str, scale_ms: u64) -> Kubelet {
-    Kubelet::new(program, manifest)
+    let kubelet = Kubelet::new(program, manifest)
         .unwrap_or_else(|e| panic!("{e}\n{manifest}"))
-        .time_scale(Duration::from_millis(scale_ms))
+        .time_scale(Duration::from_millis(scale_ms));
+    let label = std::path::Path::new(program).file_name().unwrap();
+    captured(kubelet, &label.to_string_lossy())
 }
 
 fn index_of(log: &Log, event: &Event) -> usize {

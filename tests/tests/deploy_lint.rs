@@ -397,6 +397,7 @@ fn a_service_binary_lints_manifests_with_its_exit_code() {
         .arg(&article)
         .output()
         .unwrap();
+    tests::capture::output("probe_target", &output);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     // The service's readiness runs its 2 s Redis check; the article leaves 1 s.
@@ -410,6 +411,7 @@ fn a_service_binary_lints_manifests_with_its_exit_code() {
         .args(["probes", "kubernetes"])
         .output()
         .unwrap();
+    tests::capture::output("probe_target", &own);
     assert!(own.status.success());
     let generated = dir.join("generated.yaml");
     std::fs::write(&generated, &own.stdout).unwrap();
@@ -418,6 +420,7 @@ fn a_service_binary_lints_manifests_with_its_exit_code() {
         .arg(&generated)
         .output()
         .unwrap();
+    tests::capture::output("probe_target", &output);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -600,6 +600,7 @@ fn the_probes_a_service_prints_for_itself_pass_the_platforms_own_rules() {
             .args(args)
             .output()
             .expect("run probe_target");
+        tests::capture::output("probe_target", &output);
         assert!(output.status.success(), "{output:?}");
         assert!(output.stderr.is_empty(), "{output:?}");
         String::from_utf8(output.stdout).unwrap()

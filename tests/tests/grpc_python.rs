@@ -15,12 +15,14 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use tests::capture::Tee;
 use tests::dependency::Dependency;
 use tests::example::binary;
 use tests::http::try_request;
 use tests::postgres_server::PostgresServer;
 use tests::process::{free_port, signal};
 use tests::redis_server::RedisServer;
+use tests::secrets::GRPC_PG_PASSWORD;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
@@ -48,6 +50,7 @@ impl Example {
     fn start(env: &[(&str, String)]) -> Example {
         let grpc = SocketAddr::from(([127, 0, 0, 1], free_port()));
         let http = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        let (stdout, stderr) = tests::capture::child_output("grpc_service");
         let child = Command::new(binary("grpc_service"))
             .env("GRPC_PORT", grpc.port().to_string())
             .env("PORT", http.port().to_string())
@@ -55,8 +58,8 @@ impl Example {
             .env_remove("REDIS_URL")
             .envs(env.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
             .kill_on_drop(true)
             .spawn()
             .expect("start the grpc_service example");
@@ -73,7 +76,7 @@ impl Example {
 struct Client {
     _child: Child,
     stdin: ChildStdin,
-    lines: Lines<BufReader<ChildStdout>>,
+    lines: Lines<BufReader<Tee<ChildStdout>>>,
     /// Watch messages read while waiting for an answer.
     watched: VecDeque<Value>,
     /// Answers read while waiting for a Watch message.
@@ -88,11 +91,15 @@ impl Client {
             .arg(addr.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
+            .stderr(
+                tests::capture::child_file("grpc_python", "stderr").unwrap_or_else(Stdio::inherit),
+            )
             .kill_on_drop(true)
             .spawn()
             .expect("python3 runs: install it with scripts/install-test-deps");
         let stdin = child.stdin.take().unwrap();
-        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let stdout = Tee::child("grpc_python", "stdout", child.stdout.take().unwrap());
+        let lines = BufReader::new(stdout).lines();
         let mut client = Client {
             _child: child,
             stdin,
@@ -207,7 +214,7 @@ const SERVICES: [&str; 9] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_checks_every_service_name_of_the_running_example() {
-    let postgres = PostgresServer::start("grpc-test-password");
+    let postgres = PostgresServer::start(GRPC_PG_PASSWORD);
     let redis = RedisServer::start();
     let example = Example::start(&[("DATABASE_URL", postgres.url()), ("REDIS_URL", redis.url())]);
     let mut client = Client::connect(example.grpc).await;

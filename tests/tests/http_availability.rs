@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use health_runtime::report::ReportStatus;
 use health_runtime::{Check, ConfigError, DetailsPolicy, Health, Probe, RouteOptions};
+use tests::capture::Logs;
 use tests::http::TestServer;
+use tests::secrets::{MAINTENANCE_KEY, MAINTENANCE_PASSWORD};
 
 const MAINTENANCE: &str = "maintenance until 02:00";
 
@@ -153,16 +155,16 @@ async fn shutdown_still_wins_over_maintenance() {
 async fn maintenance_reasons_are_redacted() {
     let service = service(DetailsPolicy::Full, false);
     let server = TestServer::start(service.health.router()).await;
-    service.health.secret("k3y-held-by-the-app");
-    service
-        .health
-        .set_unavailable("failover: postgres://app:hunter2@replica, key k3y-held-by-the-app");
+    service.health.secret(MAINTENANCE_KEY);
+    service.health.set_unavailable(format!(
+        "failover: postgres://app:{MAINTENANCE_PASSWORD}@replica, key {MAINTENANCE_KEY}"
+    ));
     let response = server.get("/health/ready").await;
     let body = String::from_utf8_lossy(&response.body).into_owned();
     assert_eq!(response.status, 503, "{body}");
     assert!(body.contains("failover"), "{body}");
-    assert!(!body.contains("hunter2"), "{body}");
-    assert!(!body.contains("k3y-held-by-the-app"), "{body}");
+    assert!(!body.contains(MAINTENANCE_PASSWORD), "{body}");
+    assert!(!body.contains(MAINTENANCE_KEY), "{body}");
 }
 
 #[tokio::test]
@@ -434,33 +436,10 @@ mod grpc {
     }
 }
 
-/// Collects the lines a `tracing` subscriber writes.
-#[derive(Clone, Default)]
-struct Lines(Arc<std::sync::Mutex<Vec<String>>>);
-
-impl std::io::Write for Lines {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let line = String::from_utf8_lossy(bytes).into_owned();
-        self.0.lock().unwrap().push(line);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[test]
 fn each_change_is_logged_once() {
-    let lines = Lines::default();
-    let writer = lines.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .finish();
     // This thread only: the other tests' changes are not this one's.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (lines, _guard) = Logs::install_for_thread(tracing::Level::INFO);
 
     let health = service(DetailsPolicy::Full, false).health;
     health.set_unavailable(MAINTENANCE);
@@ -471,7 +450,7 @@ fn each_change_is_logged_once() {
     health.mark_broken("deadlock");
     health.mark_broken("deadlock");
 
-    let lines = lines.0.lock().unwrap().clone();
+    let lines = lines.entries();
     let count = |text: &str| lines.iter().filter(|line| line.contains(text)).count();
     assert_eq!(count("set unavailable"), 2, "{lines:#?}");
     assert_eq!(count(MAINTENANCE), 1, "{lines:#?}");

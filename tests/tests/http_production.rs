@@ -10,6 +10,7 @@ use health_runtime::redact::MAX_ERROR_LEN;
 use health_runtime::{Check, DetailsPolicy, Health, HealthBuilder};
 use serde_json::json;
 use tests::http::TestServer;
+use tests::secrets::{PROBE_TOKEN, WRONG_PROBE_TOKEN};
 
 /// Counts runs of a check, and the most runs ever in flight at once.
 #[derive(Default)]
@@ -196,7 +197,7 @@ async fn status_only_policy_hides_every_detail() {
 async fn token_policy_shows_details_only_to_the_bearer() {
     let health = builder()
         .check(Check::new("database", || async { Err::<(), _>("refused") }))
-        .details(DetailsPolicy::full_with_token("probe-token-7f3a"))
+        .details(DetailsPolicy::full_with_token(PROBE_TOKEN))
         .build()
         .unwrap();
     let server = TestServer::start(health.router()).await;
@@ -206,14 +207,14 @@ async fn token_policy_shows_details_only_to_the_bearer() {
     let wrong = server
         .get_with(
             "/health/ready",
-            &[("authorization", "Bearer probe-token-7f3b")],
+            &[("authorization", &format!("Bearer {WRONG_PROBE_TOKEN}"))],
         )
         .await;
     assert_eq!(wrong.body, r#"{"status":"not_ready"}"#);
     let bearer = server
         .get_with(
             "/health/ready",
-            &[("authorization", "Bearer probe-token-7f3a")],
+            &[("authorization", &format!("Bearer {PROBE_TOKEN}"))],
         )
         .await;
     assert_eq!(bearer.status, 503);

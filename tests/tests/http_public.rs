@@ -8,7 +8,7 @@ use health_runtime::{Check, ConfigError, DetailsPolicy, Health, Probe, RouteOpti
 use tests::http::{Response, TestServer};
 
 const CHECKS: [&str; 3] = ["orders-db", "billing-cache", "model-loader"];
-const TOKEN: &str = "probe-t0ken-1234";
+const TOKEN: &str = tests::secrets::PUBLIC_PROBE_TOKEN;
 
 fn health(policy: DetailsPolicy) -> Health {
     Health::builder()

@@ -81,6 +81,7 @@ fn a_check_panic_is_printed_redacted_and_every_other_panic_as_before() {
         .env("RUST_BACKTRACE", "0")
         .output()
         .expect("run the child");
+    tests::capture::output("panics-child", &output);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}\n{stderr}");

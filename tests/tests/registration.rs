@@ -7,6 +7,8 @@ use std::process::Command;
 
 fn run(binary: &str) -> String {
     let output = Command::new(binary).output().expect("run the binary");
+    let label = std::path::Path::new(binary).file_name().unwrap();
+    tests::capture::output(&label.to_string_lossy(), &output);
     assert!(output.status.success(), "{binary}: {output:?}");
     String::from_utf8(output.stdout).expect("utf-8 output")
 }

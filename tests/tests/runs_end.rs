@@ -5,47 +5,21 @@
 //! of its own: the log subscriber is process-wide.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::Request;
 use health_runtime::{Check, Health};
 use http_body_util::BodyExt;
+use tests::capture::Logs;
 use tests::http::TestServer;
 use tower::ServiceExt;
 
-/// The text of every `tracing` event of this test binary.
-#[derive(Clone, Default)]
-struct Events(Arc<Mutex<String>>);
-
-impl std::io::Write for Events {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap()
-            .push_str(&String::from_utf8_lossy(bytes));
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn events() -> &'static Events {
-    static EVENTS: OnceLock<Events> = OnceLock::new();
-    EVENTS.get_or_init(|| {
-        let events = Events::default();
-        let writer = events.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).unwrap();
-        events
-    })
+/// Every `tracing` event of this test binary.
+fn events() -> &'static Logs {
+    static EVENTS: OnceLock<Logs> = OnceLock::new();
+    EVENTS.get_or_init(|| Logs::install(tracing::Level::INFO))
 }
 
 fn logged_lines(check: &str, text: &str) -> Vec<String> {
@@ -60,7 +34,7 @@ fn logged_lines(check: &str, text: &str) -> Vec<String> {
 }
 
 fn log() -> String {
-    events().0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    events().text()
 }
 
 /// The lines logged for `check` containing `text`, waiting up to 5 s for the first one.

@@ -9,59 +9,27 @@
 //!
 //! In a test binary of its own: the subscriber is process-wide.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use health_runtime::checks::{self, HttpTarget};
 use health_runtime::{Check, CheckOutcome, Health, HealthBuilder};
+use tests::capture::Logs;
 use tests::dependency::Dependency as _;
 use tests::http::TestServer;
 use tests::postgres_server::PostgresServer;
 use tests::redis_server::RedisServer;
+use tests::secrets::{
+    AMQP_PASSWORD, APP_BUILT_SECRET, APP_ENV_SECRET, APP_LATER_SECRET, BUS_KEY, HTTP_KEY,
+    MQTT_PASSWORD, MYSQL_PASSWORD, PG_PASSWORD, REDIS_PASSWORD, URL_PASSWORD, percent_encoded,
+};
 
-/// Every line the runtime logged, for all the tests of this binary.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<String>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let line = String::from_utf8_lossy(bytes).into_owned();
-        self.0.lock().unwrap().push(line);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
+/// Every line logged, for all the tests of this binary, down to TRACE: the runtime's and
+/// the client libraries' (hyper-util's pool logs the authority of each URI it connects to,
+/// which is why an HTTP check's URL leaves its user info to `Authorization`).
 fn logs() -> &'static Logs {
     static LOGS: OnceLock<Logs> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Logs::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::TRACE)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).unwrap();
-        logs
-    })
-}
-
-/// Every byte but RFC 3986's unreserved characters as `%XX`.
-fn percent_encoded(secret: &str) -> String {
-    secret
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    LOGS.get_or_init(|| Logs::install(tracing::Level::TRACE))
 }
 
 /// Checks that leak `secret` the careless ways, with no shape a pattern would catch: in
@@ -132,16 +100,8 @@ async fn assert_scrubbed(health: &Health, label: &str, secrets: &[&str]) {
         ready.contains("check panicked: boom ***"),
         "{label}: {ready}"
     );
-    // The runtime's own lines: a client library's TRACE lines are its own business
-    // (hyper-util's pool logs the authority of the URI, userinfo included).
-    let logged: String = logs
-        .0
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|line| line.contains(" health_runtime"))
-        .cloned()
-        .collect();
+    // Every line, the client libraries' included (see `logs`).
+    let logged: String = logs.entries().concat();
     assert!(
         logged.contains("boom ***"),
         "{label}: the panic was not logged"
@@ -162,9 +122,7 @@ async fn assert_scrubbed(health: &Health, label: &str, secrets: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_registered_by_the_application() {
-    let built = "app-Bu1lt/s3cr3t@x";
-    let from_env = "app-Env#v4lue?y";
-    let at_run_time = "app-L8r w1th space";
+    let (built, from_env, at_run_time) = (APP_BUILT_SECRET, APP_ENV_SECRET, APP_LATER_SECRET);
     let var = "HEALTH_RUNTIME_TEST_SECRET_FROM_ENV";
     // SAFETY: this binary's tests read no environment variable of this name but here.
     unsafe { std::env::set_var(var, from_env) };
@@ -181,8 +139,6 @@ async fn secrets_registered_by_the_application() {
         assert_scrubbed(&health, label, &[built, from_env, at_run_time]).await;
     }
 }
-
-const PG_PASSWORD: &str = "pg-Kn0wn/p@ss#w0rd";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_passwords_registered_by_the_built_ins() {
@@ -230,8 +186,6 @@ async fn postgres_passwords_registered_by_the_built_ins() {
     assert!(report.status.is_success(), "{:?}", report.body);
 }
 
-const REDIS_PASSWORD: &str = "rd-Kn0wn/p@ss#w0rd";
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_client_password_registered_by_the_built_in() {
     let server = RedisServer::start_with_password(REDIS_PASSWORD);
@@ -255,9 +209,6 @@ async fn a_redis_client_password_registered_by_the_built_in() {
         .await;
     assert!(report.status.is_success(), "{:?}", report.body);
 }
-
-const HTTP_KEY: &str = "ht-Kn0wn+k3y/for=api";
-const URL_PASSWORD: &str = "ur-Kn0wn:p@ss";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_credentials_registered_by_the_built_ins() {
@@ -292,10 +243,6 @@ async fn http_credentials_registered_by_the_built_ins() {
     assert_scrubbed(&health, "userinfo", &[HTTP_KEY, URL_PASSWORD]).await;
 }
 
-const AMQP_PASSWORD: &str = "mq-Kn0wn/p@ss#w0rd";
-const MQTT_PASSWORD: &str = "mt-Kn0wn/p@ss#w0rd";
-const BUS_KEY: &str = "c2VjcmV0LWtleS1mb3ItdGVzdHM=";
-
 /// Checks given their credentials at build time register them whether or not their
 /// server answers (here nothing listens on the port).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -328,8 +275,6 @@ async fn broker_credentials_registered_by_the_built_ins() {
         assert_scrubbed(&health, label, &[AMQP_PASSWORD, MQTT_PASSWORD, BUS_KEY]).await;
     }
 }
-
-const MYSQL_PASSWORD: &str = "my-Kn0wn/p@ss#w0rd";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mysql_pool_password_registered_by_the_built_ins() {

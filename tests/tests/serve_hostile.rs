@@ -8,6 +8,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use tests::capture::Tee;
 use tests::http::try_request;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -16,7 +17,7 @@ use tokio::process::{Child, Command};
 struct Service {
     child: Child,
     addr: SocketAddr,
-    stdout: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+    stdout: tokio::io::Lines<BufReader<Tee<tokio::process::ChildStdout>>>,
     stderr: Arc<Mutex<String>>,
 }
 
@@ -46,7 +47,8 @@ async fn start(env: &[(&str, &str)], nofile: Option<u64>) -> Service {
     }
     let mut child = command.spawn().expect("start serve_target");
     let stderr = Arc::new(Mutex::new(String::new()));
-    let mut err_lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let stderr_pipe = Tee::child("serve_target", "stderr", child.stderr.take().unwrap());
+    let mut err_lines = BufReader::new(stderr_pipe).lines();
     let collected = Arc::clone(&stderr);
     tokio::spawn(async move {
         while let Ok(Some(line)) = err_lines.next_line().await {
@@ -55,7 +57,8 @@ async fn start(env: &[(&str, &str)], nofile: Option<u64>) -> Service {
             text.push('\n');
         }
     });
-    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let stdout_pipe = Tee::child("serve_target", "stdout", child.stdout.take().unwrap());
+    let mut stdout = BufReader::new(stdout_pipe).lines();
     let first = tokio::time::timeout(Duration::from_secs(30), stdout.next_line())
         .await
         .expect("serve_target printed its address in time")
@@ -101,6 +104,18 @@ impl Service {
     fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
+
+    /// The stderr read so far, once it contains `text` or `limit` passed.
+    async fn stderr_containing(&self, text: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let stderr = self.stderr();
+            if stderr.contains(text) || Instant::now() >= deadline {
+                return stderr;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 }
 
 /// One `GET` on a fresh connection, its status, bounded by `limit` in all.
@@ -133,11 +148,11 @@ async fn probe(addr: SocketAddr, path: &str, limit: Duration) -> Result<u16, Str
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn probes_answer_with_1100_idle_connections_and_1024_fds() {
     let service = start(&[], Some(1024)).await;
-    assert!(
-        service.stderr().contains("connection limit 768"),
-        "{}",
-        service.stderr()
-    );
+    // Stderr is read by a task of its own: the line may land just after `listening on`.
+    let logged = service
+        .stderr_containing("connection limit 768", Duration::from_secs(5))
+        .await;
+    assert!(logged.contains("connection limit 768"), "{logged}");
     let mut idle = Vec::new();
     for _ in 0..1100 {
         let stream =

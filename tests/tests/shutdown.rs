@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use tests::capture::{self, Tee};
 use tests::http::try_request;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -17,15 +18,17 @@ const DRAIN: Duration = Duration::from_millis(1000);
 async fn start_service() -> (
     Child,
     SocketAddr,
-    tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+    tokio::io::Lines<BufReader<Tee<tokio::process::ChildStdout>>>,
 ) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_drain_service"))
         .env("DRAIN_MS", DRAIN.as_millis().to_string())
         .stdout(Stdio::piped())
+        .stderr(capture::child_file("drain_service", "stderr").unwrap_or_else(Stdio::inherit))
         .kill_on_drop(true)
         .spawn()
         .expect("start drain_service");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let stdout = Tee::child("drain_service", "stdout", child.stdout.take().unwrap());
+    let mut lines = BufReader::new(stdout).lines();
     let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
         .await
         .expect("service printed its address in time")

@@ -3,34 +3,17 @@
 //! or was spawned to wait on I/O, and whether it succeeded, failed or timed out. In a test
 //! binary of its own: the subscriber is process-wide.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use health_runtime::{Check, Health, Probe};
+use tests::capture::Logs;
 use tests::http::TestServer;
 use tracing_subscriber::fmt::format::FmtSpan;
 
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<String>>);
-
-impl std::io::Write for Lines {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push_str(&String::from_utf8_lossy(bytes));
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The closed `health_check` span of `check`, waiting up to 5 s for it.
-async fn closed_span(lines: &Lines, check: &str) -> String {
+async fn closed_span(lines: &Logs, check: &str) -> String {
     for _ in 0..50 {
-        let text = lines.0.lock().unwrap().clone();
+        let text = lines.text();
         if let Some(line) = text.lines().find(|line| {
             line.contains(&format!("health_check{{check=\"{check}\"")) && line.contains(": close ")
         }) {
@@ -38,18 +21,15 @@ async fn closed_span(lines: &Lines, check: &str) -> String {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("no closed span for {check}:\n{}", lines.0.lock().unwrap());
+    panic!("no closed span for {check}:\n{}", lines.text());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_run_is_a_span_with_its_check_probe_outcome_and_latency() {
-    let lines = Lines::default();
-    let writer = lines.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
+    let lines = Logs::new();
+    let subscriber = lines
+        .builder(tracing::Level::INFO)
         .with_span_events(FmtSpan::CLOSE)
-        .with_max_level(tracing::Level::INFO)
         .finish();
     tracing::subscriber::set_global_default(subscriber).unwrap();
 

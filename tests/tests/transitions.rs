@@ -2,40 +2,16 @@
 //! binary of its own: the subscriber is process-wide, so no other test's events (or
 //! callsite interest cached before it was installed) interfere.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 use health_runtime::{Check, Health};
+use tests::capture::Logs;
 use tests::http::TestServer;
-
-/// Collects the messages of `tracing` events.
-#[derive(Clone, Default)]
-struct Events(Arc<Mutex<Vec<String>>>);
-
-impl std::io::Write for Events {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap()
-            .push(String::from_utf8_lossy(bytes).into_owned());
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn a_status_transition_is_logged_once_not_on_every_probe() {
-    let events = Events::default();
-    let writer = events.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let events = Logs::install(tracing::Level::INFO);
 
     let up = Arc::new(AtomicBool::new(true));
     let flag = up.clone();
@@ -60,9 +36,7 @@ async fn a_status_transition_is_logged_once_not_on_every_probe() {
         server.get("/health/ready").await;
     }
     let transitions: Vec<String> = events
-        .0
-        .lock()
-        .unwrap()
+        .entries()
         .iter()
         .filter(|line| line.contains("check=\"database\"") || line.contains("check=database"))
         .cloned()

@@ -86,6 +86,7 @@ pub struct Kubelet {
     scale: Duration,
     port: u16,
     grpc_port: u16,
+    logs: Option<PathBuf>,
 }
 
 impl Kubelet {
@@ -117,6 +118,7 @@ impl Kubelet {
             scale: Duration::from_secs(1),
             port,
             grpc_port,
+            logs: None,
         })
     }
 
@@ -203,6 +205,25 @@ impl Kubelet {
     #[must_use]
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
         self.args.push(arg.into());
+        self
+    }
+
+    /// Appends the container's stdout and stderr, of every container the pod runs, to the
+    /// file `path` (created if missing) instead of discarding them, as `kubectl logs`
+    /// would keep them.
+    ///
+    /// ```
+    /// use health_runtime_testing::kubelet::Kubelet;
+    ///
+    /// # let manifest = "readinessProbe:\n  httpGet:\n    path: /health/ready\n    port: 8000\n";
+    /// let log = std::env::temp_dir().join("my-service.log");
+    /// let kubelet = Kubelet::new("target/debug/my-service", manifest)?.logs_to(&log);
+    /// # let _ = kubelet;
+    /// # Ok::<(), health_runtime::deploy::LintError>(())
+    /// ```
+    #[must_use]
+    pub fn logs_to(mut self, path: impl Into<PathBuf>) -> Self {
+        self.logs = Some(path.into());
         self
     }
 
@@ -354,6 +375,7 @@ impl Kubelet {
             program: self.program.clone(),
             args: self.args.clone(),
             env: self.env.clone(),
+            logs: self.logs.clone(),
             probes,
             grace: Duration::from_secs(
                 self.container

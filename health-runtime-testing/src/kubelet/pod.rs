@@ -27,6 +27,8 @@ pub(crate) struct PodSpec {
     pub(crate) program: PathBuf,
     pub(crate) args: Vec<String>,
     pub(crate) env: Vec<(String, String)>,
+    /// Where the containers' stdout and stderr are appended (discarded without).
+    pub(crate) logs: Option<PathBuf>,
     pub(crate) probes: Vec<ProbeSpec>,
     pub(crate) grace: Duration,
     pub(crate) pre_stop: Option<Duration>,
@@ -302,6 +304,22 @@ impl Loop {
         }
     }
 
+    /// The container's stdout and stderr: the `logs` file, appended to, or nothing.
+    fn output(&self) -> (Stdio, Stdio) {
+        let Some(path) = &self.spec.logs else {
+            return (Stdio::null(), Stdio::null());
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap_or_else(|error| panic!("cannot open {}: {error}", path.display()));
+        let copy = file
+            .try_clone()
+            .unwrap_or_else(|error| panic!("cannot share {}: {error}", path.display()));
+        (Stdio::from(file), Stdio::from(copy))
+    }
+
     fn sigterm(&mut self, grace: Duration) {
         self.record(Event::Sigterm);
         if let Some(pid) = self.pid {
@@ -313,12 +331,13 @@ impl Loop {
     }
 
     fn start_container(&mut self) {
+        let (stdout, stderr) = self.output();
         let mut child = Command::new(&self.spec.program)
             .args(&self.spec.args)
             .envs(self.spec.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
             .kill_on_drop(true)
             .spawn()
             .unwrap_or_else(|error| {

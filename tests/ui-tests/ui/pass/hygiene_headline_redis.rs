@@ -13,7 +13,7 @@ async fn redis(conn: &ConnectionManager) -> redis::RedisResult<()> {
 }
 
 fn main() {
-    let server = tests::redis_server::RedisServer::start();
+    let server = ui_tests::RedisServer::start();
     let health = Health::new();
     let app = serve::Server::new(health_routes!(health, checks = [redis]));
     let (status, body) = app.get("/health/ready");
