@@ -283,10 +283,13 @@ impl Health {
     /// ```
     pub fn shutdown_signal(&self) -> impl Future<Output = ()> + Send + 'static {
         let health = self.clone();
+        health.inner.state.lifecycle.listen();
         async move {
+            let lifecycle = &health.inner.state.lifecycle;
+            lifecycle.listen();
             tokio::select! {
-                () = termination() => {}
-                () = health.inner.state.lifecycle.shutdown_began() => {}
+                () = lifecycle.signalled(1) => {}
+                () = lifecycle.shutdown_began() => {}
             }
             health.begin_shutdown();
             tokio::time::sleep(health.inner.drain_delay).await;
@@ -444,29 +447,6 @@ pub fn serve(listener: tokio::net::TcpListener, router: Router, health: &Health)
         beacons: Arc::clone(&health.inner.beacons),
     };
     http::Serve::new(listener, router, serving)
-}
-
-async fn termination() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut sigterm) => {
-                tokio::select! {
-                    _ = sigterm.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM; only ctrl-c begins shutdown");
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 /// Builds a [`Health`] handle: checks added without macros, and defaults.

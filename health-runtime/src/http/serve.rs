@@ -17,7 +17,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::response::Response;
-use futures_util::FutureExt;
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -86,9 +85,6 @@ pub struct Serve {
     settings: Settings,
     max_connections: usize,
     shutdown_timeout: Duration,
-    /// Listened to from `serve(...)` on, when called inside a runtime, so that a signal
-    /// between then and the first poll is not lost (nor fatal).
-    signals: Option<Signals>,
 }
 
 impl std::fmt::Debug for Serve {
@@ -112,6 +108,9 @@ struct Settings {
 
 impl Serve {
     pub(crate) fn new(listener: TcpListener, router: Router, health: ServeHealth) -> Serve {
+        // Counted from `serve(...)` on, when called inside a runtime, so that a signal
+        // between then and the first poll is not lost.
+        health.state.lifecycle.listen();
         Serve {
             listener,
             router,
@@ -122,9 +121,6 @@ impl Serve {
             },
             max_connections: default_max_connections(),
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
-            signals: tokio::runtime::Handle::try_current()
-                .is_ok()
-                .then(Signals::new),
         }
     }
 
@@ -190,26 +186,25 @@ impl Serve {
             settings,
             max_connections,
             shutdown_timeout,
-            signals,
         } = self;
-        let mut signals = signals.unwrap_or_else(Signals::new);
+        let lifecycle = &health.state.lifecycle;
+        lifecycle.listen();
         let conns = Arc::new(Connections::new(max_connections));
         // Owns the listener: dropping it stops accepting and closes the socket.
         let mut accepting = Box::pin(accept_loop(listener, Arc::clone(&conns), settings, router));
 
-        // The signal first: when another listener of the same SIGTERM (a gRPC server's
-        // `shutdown_signal()`) began the shutdown, this one is taken here as the first
-        // signal, not seen later as a second one that exits at once.
-        let signalled = tokio::select! {
+        // A termination signal, or the application (or another listener of the same
+        // signal, a gRPC server's `shutdown_signal()`) beginning the shutdown. Every
+        // listener reads the one count of signals, so only a signal after those received
+        // so far is a second one, which exits at once.
+        tokio::select! {
             biased;
-            () = signals.next() => true,
-            () = &mut accepting => false,
-            () = health.state.lifecycle.shutdown_began() => false,
-        };
-        if !signalled {
-            let _ = signals.next().now_or_never();
+            () = lifecycle.signalled(1) => {}
+            () = &mut accepting => {}
+            () = lifecycle.shutdown_began() => {}
         }
-        if health.state.lifecycle.begin_shutdown() {
+        let second = lifecycle.signals_received().max(1) + 1;
+        if lifecycle.begin_shutdown() {
             tracing::info!("shutdown began; readiness now reports shutting_down");
         }
         tracing::info!(
@@ -220,7 +215,7 @@ impl Serve {
         tokio::select! {
             () = &mut accepting => {}
             () = tokio::time::sleep(health.drain_delay) => {}
-            () = signals.next() => return exit_at_once(&conns),
+            () = lifecycle.signalled(second) => return exit_at_once(&conns),
         }
 
         let mut bound = pin!(tokio::time::sleep(shutdown_timeout));
@@ -240,7 +235,7 @@ impl Serve {
                 conns.abort_all();
                 return Ok(());
             }
-            () = signals.next() => return exit_at_once(&conns),
+            () = lifecycle.signalled(second) => return exit_at_once(&conns),
         }
 
         drop(accepting);
@@ -254,7 +249,7 @@ impl Serve {
                     "shutdown timeout reached with connections still open; closing them"
                 );
             }
-            () = signals.next() => return exit_at_once(&conns),
+            () = lifecycle.signalled(second) => return exit_at_once(&conns),
         }
         conns.abort_all();
         Ok(())
@@ -303,61 +298,6 @@ fn default_max_connections() -> usize {
         }
     }
     768
-}
-
-/// SIGTERM and SIGINT, listened to from the moment the server is awaited.
-struct Signals {
-    #[cfg(unix)]
-    term: Option<tokio::signal::unix::Signal>,
-    #[cfg(unix)]
-    int: Option<tokio::signal::unix::Signal>,
-}
-
-impl Signals {
-    fn new() -> Signals {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let listen = |kind: SignalKind, name: &str| match signal(kind) {
-                Ok(signal) => Some(signal),
-                Err(error) => {
-                    tracing::warn!(%error, "cannot listen for {name}");
-                    None
-                }
-            };
-            Signals {
-                term: listen(SignalKind::terminate(), "SIGTERM"),
-                int: listen(SignalKind::interrupt(), "SIGINT"),
-            }
-        }
-        #[cfg(not(unix))]
-        Signals {}
-    }
-
-    /// The next SIGTERM or SIGINT.
-    async fn next(&mut self) {
-        #[cfg(unix)]
-        {
-            async fn one(signal: &mut Option<tokio::signal::unix::Signal>) {
-                if let Some(signal) = signal
-                    && signal.recv().await.is_some()
-                {
-                    return;
-                }
-                std::future::pending().await
-            }
-            tokio::select! {
-                () = one(&mut self.term) => {}
-                () = one(&mut self.int) => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }
-    }
 }
 
 /// The open connections: their permits under the cap, what each is doing, and the
