@@ -51,12 +51,19 @@ pub type HttpClient = Client<HttpConnector, Empty<Bytes>>;
 
 /// A plain-HTTP/1 client. Build one per process (or per check) and reuse it.
 ///
+/// It keeps no idle connection: each run connects anew, as the kubelet's own HTTP probes
+/// do, so a run tells whether the dependency accepts connections now, and a connection
+/// left over from before a restart of the dependency never fails a run after it. A
+/// client of the application's own, passed to [`check_with`] or [`get`], keeps its pool.
+///
 /// ```
 /// let client = health_runtime::checks::hyper::client();
 /// # let _ = client;
 /// ```
 pub fn client() -> HttpClient {
-    Client::builder(TokioExecutor::new()).build_http()
+    Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(0)
+        .build_http()
 }
 
 /// Sends `GET` to `target` with its headers; healthy when the status is accepted. The
