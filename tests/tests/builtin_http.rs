@@ -76,8 +76,15 @@ impl Subject for Kind {
             ],
             killed_ends_run: true,
             // A client drops the connection of a request it gave up on; the next run
-            // opens a fresh one.
-            recovery: Recovery::Reconnects { probes: 1 },
+            // opens a fresh one. The built-in hyper client keeps no idle connection; the
+            // application's reqwest client keeps its pool, where a connection from before
+            // the restart may fail one more run before it is dropped.
+            recovery: Recovery::Reconnects {
+                probes: match self {
+                    Kind::Hyper => 1,
+                    Kind::Reqwest | Kind::ReqwestBearer => 2,
+                },
+            },
             recovers_within: 1,
         }
     }
