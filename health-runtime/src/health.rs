@@ -7,9 +7,10 @@ use std::time::Duration;
 use axum::Router;
 
 use crate::ConfigError;
-use crate::check::{Check, Resources, Secrets, ensure_unique, registered_checks};
+use crate::check::{Check, Resources, ensure_unique, registered_checks};
 use crate::http::{self, DetailsPolicy, RouteOptions};
 use crate::probe::{Beacons, HealthState, Prober, ReuseSettings, ShutdownGuard};
+use crate::redact::Secrets;
 use crate::run::Hooks;
 use crate::run::change::{Hook, StatusChange};
 

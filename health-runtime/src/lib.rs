@@ -60,6 +60,7 @@ pub mod grpc;
 mod health;
 pub mod http;
 pub mod probe;
+pub mod redact;
 pub mod run;
 
 #[doc(hidden)]
@@ -77,13 +78,6 @@ pub mod report {
     pub use crate::probe::report::{Report, ReportStatus, Verdict};
     pub use crate::run::change::{StatusChange, Subject};
     pub use crate::run::result::CheckResult;
-}
-
-/// Redaction: the secrets scrubbed from every report and log line, and the patterns that
-/// mask credential shapes as a second line.
-pub mod redact {
-    pub use crate::check::Secrets;
-    pub use crate::run::redact::{MAX_ERROR_LEN, redact};
 }
 
 /// The configuration rules `#[health_check]` and `health_routes!` check at compile time and

@@ -1,5 +1,5 @@
 //! What a check is: its descriptor and builder, what a run concludes, the link-time
-//! registry of `#[health_check]` functions, and the resources and secrets checks use.
+//! registry of `#[health_check]` functions, and the resources checks use.
 //!
 //! This layer knows nothing of running, probes or transports; everything above it builds
 //! on these types.
@@ -9,16 +9,13 @@ mod outcome;
 pub(crate) mod probes;
 mod registry;
 pub(crate) mod resources;
-mod secrets;
 
 pub use builder::Check;
 pub use outcome::{CheckFuture, CheckOutcome, CheckStatus, IntoCheckOutcome};
 pub use resources::{ResourceLookup, Resources};
-pub use secrets::Secrets;
 
 pub(crate) use builder::{ensure_unique, registered_checks};
 pub(crate) use registry::find_registered;
-pub(crate) use secrets::MASK;
 
 /// What the macros' generated code names, re-exported by `__private`.
 pub(crate) mod generated {

@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::{Arc, RwLock};
 
 use super::CheckOutcome;
-use super::secrets::Secrets;
+use crate::redact::Secrets;
 
 /// One provided value, type-erased, with the order it was provided in.
 #[derive(Clone)]

@@ -7,7 +7,7 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::{StatusCode, Uri};
 
 use crate::check::{Check, CheckOutcome};
-use crate::run::redact::pairs::is_secret_key;
+use crate::redact::is_secret_key;
 
 /// The request of an HTTP check (`GET url` with headers) and the statuses that count as
 /// healthy (by default `200..=299`). Shared by the `hyper` and `reqwest` checks.

@@ -9,8 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use tokio::sync::watch;
 
-use crate::check::Secrets;
-use crate::run::redact::public_error;
+use crate::redact::{Secrets, public_error};
 
 /// The application's own word on its availability.
 #[derive(Debug)]

@@ -1,5 +1,5 @@
 //! Running checks: all of a probe concurrently, each under its timeout, panics caught, what
-//! a run reports scrubbed of secrets, and (when configured) results reused — shared by
+//! a run reports scrubbed of secrets (by [`redact`](crate::redact)), and (when configured) results reused — shared by
 //! concurrent requests, cached for a TTL, or refreshed in the background.
 
 mod background;
@@ -7,7 +7,6 @@ pub(crate) mod change;
 #[cfg(feature = "metrics")]
 mod metrics;
 mod panics;
-pub(crate) mod redact;
 pub(crate) mod result;
 mod runner;
 

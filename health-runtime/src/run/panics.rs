@@ -10,8 +10,7 @@ use std::any::Any;
 use std::panic::PanicHookInfo;
 use std::sync::{Arc, Once};
 
-use super::redact::public_error;
-use crate::check::Secrets;
+use crate::redact::{Secrets, public_error};
 
 /// The check whose code runs on this thread, while it runs.
 pub(crate) struct PanicScope {

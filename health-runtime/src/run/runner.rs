@@ -19,9 +19,9 @@ use tracing::Instrument;
 
 use super::change::Hooks;
 use super::panics::{PanicScope, payload_text};
-use super::redact::{public_details, public_error};
 use super::result::{CheckResult, Counted};
-use crate::check::{Check, CheckFuture, CheckOutcome, CheckStatus, Resources, Secrets};
+use crate::check::{Check, CheckFuture, CheckOutcome, CheckStatus, Resources};
+use crate::redact::{Secrets, public_details, public_error};
 
 /// How a check's results may be reused between requests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -402,6 +402,103 @@ const PEM_AND_COMMANDS: &[Case] = &[
     ),
 ];
 
+/// Credentials that are a URL's lone user info, a webhook's path, a `&` inside a
+/// space-separated value, or a token whose family publishes its prefix.
+const SHAPES: &[Case] = &[
+    (
+        "nats: authorization violation: nats://s3cr3tT0kenValue@nats.svc:4222",
+        &["s3cr3tT0kenValue"],
+        &["authorization violation", "nats.svc:4222"],
+    ),
+    (
+        "failed to connect to tls://Tok3nOverTls@nats-0.nats:4222: connection refused",
+        &["Tok3nOverTls"],
+        &["nats-0.nats:4222", "connection refused"],
+    ),
+    (
+        "redis: NOAUTH Authentication required (redis://r3d1sPassw0rd@cache:6379/0)",
+        &["r3d1sPassw0rd"],
+        &["NOAUTH Authentication required", "cache:6379/0"],
+    ),
+    (
+        "rediss://Only-Pw-9@my-cache.redis.cache.windows.net:6380: timed out",
+        &["Only-Pw-9"],
+        &["my-cache.redis.cache.windows.net:6380", "timed out"],
+    ),
+    (
+        "fatal: unable to access 'https://x0pat12345abcdefgh@dev.azure.com/org/_git/repo/': 401",
+        &["x0pat12345abcdefgh"],
+        &["dev.azure.com/org/_git/repo/", "401"],
+    ),
+    (
+        "slack webhook: POST https://hooks.slack.com/services/T0ABCDEF1/B0ABCDEF2/Xyz123SecretWebhookPart failed: 404 no_service",
+        &["Xyz123SecretWebhookPart"],
+        &[
+            "hooks.slack.com/services/T0ABCDEF1/B0ABCDEF2/",
+            "404 no_service",
+        ],
+    ),
+    (
+        "invalid webhook hooks.slack.com/services/T1AAAA/B2BBBB/abcDEFghiJKL (channel_not_found)",
+        &["abcDEFghiJKL"],
+        &[
+            "hooks.slack.com/services/T1AAAA/B2BBBB/",
+            "channel_not_found",
+        ],
+    ),
+    (
+        "error sending request for url (https://discord.com/api/webhooks/123456789012345678/AbCdEf-gh_IJklMNop): 401",
+        &["AbCdEf-gh_IJklMNop"],
+        &["discord.com/api/webhooks/123456789012345678/", "401"],
+    ),
+    (
+        "teams: https://contoso.webhook.office.com/webhookb2/1111aaaa@2222bbbb/IncomingWebhook/0123abcd4567ef89/3333cccc returned 400",
+        &["0123abcd4567ef89", "3333cccc"],
+        &[
+            "contoso.webhook.office.com/webhookb2/1111aaaa@2222bbbb/IncomingWebhook/",
+            "returned 400",
+        ],
+    ),
+    (
+        "connection failed: host=db port=5432 password=pw&rest user=app",
+        &["pw&rest", "&rest"],
+        &["host=db", "user=app", "connection failed"],
+    ),
+    (
+        "POST /token body: grant_type=client_credentials&client_secret=Cl13nt-S3cret&scope=api returned 401",
+        &["Cl13nt-S3cret"],
+        &["grant_type=client_credentials", "returned 401"],
+    ),
+    (
+        "gitlab: 401 Unauthorized for glpat-AbCdEfGhIjKlMnOpQrSt",
+        &["AbCdEfGhIjKlMnOpQrSt"],
+        &["gitlab: 401 Unauthorized", "glpat-"],
+    ),
+    (
+        "token glpat-xY7Zq3Wv9Tr2Ps5Ln8KmJh.01.1a2b3c4d5 has expired.",
+        &["xY7Zq3Wv9Tr2Ps5Ln8KmJh", "1a2b3c4d5"],
+        &["has expired."],
+    ),
+    (
+        "runner registration with glrt-t1_AbCdEfGhIjKlMnOpQrSt rejected; deploy token gldt-ZyXwVuTsRqPoNmLkJiHg",
+        &["t1_AbCdEfGhIjKlMnOpQrSt", "ZyXwVuTsRqPoNmLkJiHg"],
+        &["runner registration with", "rejected"],
+    ),
+    (
+        "vault: permission denied for hvs.CAESIJlU8aBcDeFgHiJkLmNoPqRsTuVwXyZ012345",
+        &["CAESIJlU8aBcDeFgHiJkLmNoPqRsTuVwXyZ012345"],
+        &["permission denied"],
+    ),
+    (
+        "sendgrid: key 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 rejected",
+        &[
+            "ngeVfQFYQlKU0ufo8x5d1A",
+            "TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr",
+        ],
+        &["sendgrid: key", "rejected"],
+    ),
+];
+
 const DRIVERS: &[Case] = &[
     (
         "error returned from database: password authentication failed for user \"app\"",
@@ -473,6 +570,7 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
         HEADERS,
         TOKENS,
         PEM_AND_COMMANDS,
+        SHAPES,
         DRIVERS,
     ]
     .into_iter()
@@ -529,6 +627,9 @@ const BENIGN: &[&str] = &[
     "duplicate key value violates unique constraint \"users_pkey\"",
     "amqp: channel closed by the server: NOT_FOUND - no queue 'jobs' in vhost '/'",
     "Timeout after 1000ms",
+    "connection to postgres://app@db.internal:5432/app refused",
+    "see https://docs.rs/redis@1.0 and sk-learn, glpat-style tokens",
+    "POST https://hooks.slack.com/services answered 404",
 ];
 
 #[test]

@@ -1,4 +1,7 @@
-//! What of a check's report may be shown in a response or a log.
+//! Redaction: what of a check's report may be shown in a response or a log.
+//!
+//! This module depends on nothing else in the crate: every layer above it (checks and
+//! their resources, runs, probes, the built-ins) scrubs through it.
 //!
 //! A driver's error can carry the connection string it was given and a user's check can
 //! format a URL or a header into its error, so everything a run reports (its error, every
@@ -9,18 +12,24 @@
 //! then, as a second line, the shapes of credentials become `***`:
 //!
 //! - PEM blocks (`-----BEGIN … PRIVATE KEY-----`), whole;
-//! - the password of `scheme://user:password@host`, up to the last `@`, whatever it holds;
+//! - the password of `scheme://user:password@host`, up to the last `@`, whatever it holds,
+//!   and the whole user info where a lone one is the credential (`nats://<token>@host`,
+//!   `redis://<password>@host`, `https://<token>@host`);
+//! - the secret path of Slack, Discord and Teams webhook URLs
+//!   (`hooks.slack.com/services/T…/B…/***`);
 //! - `curl -u user:pw`, `--user=user:pw`, `--password pw`, Redis `AUTH [user] pw`;
 //! - the value of every `key=value`, `key: value` or `"key": "value"` pair whose key sounds
 //!   secret (password, passwd, pwd, passphrase, secret, token, api-key, access key,
 //!   `SharedAccessKey`, `AccountKey`, sig, credential, private key, any case and
 //!   separator), to the real end of the value: its closing quote, `;` in a connection
-//!   string, `&` in a query, whitespace — not a comma inside it;
+//!   string, `&` in a query (not in a space-separated `key=value` string, where a password
+//!   may hold `&`), whitespace — not a comma inside it;
 //! - the credential of an `Authorization` / `Proxy-Authorization` value of any scheme, and
 //!   the token after `Bearer` in any case;
-//! - JWTs and the tokens of well-known providers (OpenAI `sk-`, GitHub `ghp_` /
-//!   `github_pat_`, Slack `xox?-`, AWS `AKIA` / `ASIA` and the secret key beside it, Stripe
-//!   `sk_live_`, Google `AIza`, …).
+//! - JWTs and the tokens of the families that publish a prefix (OpenAI `sk-`, GitHub `ghp_`
+//!   / `github_pat_`, GitLab `glpat-` and its other `gl…-` tokens, Slack `xox?-`, Stripe
+//!   `sk_live_`, Google `AIza`, Hugging Face `hf_`, npm, PyPI, Vault `hvs.`, SendGrid `SG.`,
+//!   …), and AWS `AKIA` / `ASIA` key ids with the secret key beside them.
 //!
 //! Then a message is capped at [`MAX_ERROR_LEN`] bytes.
 //!
@@ -47,8 +56,9 @@
 pub const MAX_ERROR_LEN: usize = 1024;
 
 mod commands;
-pub(crate) mod pairs;
+mod pairs;
 mod pem;
+mod secrets;
 mod tokens;
 mod url;
 
@@ -57,8 +67,12 @@ mod corpus;
 
 use serde_json::{Map, Value};
 
-use crate::check::MASK;
-pub use crate::check::Secrets;
+pub use secrets::Secrets;
+
+pub(crate) use pairs::is_secret_key;
+
+/// What a scrubbed secret or a masked credential is replaced with.
+pub(crate) const MASK: &str = "***";
 
 /// The form of a check's error message that is safe to put in a response or a log: the
 /// known secrets scrubbed, credential shapes masked (see [`redact`]) and the length capped
@@ -123,7 +137,7 @@ fn public_value(value: Value, secrets: &Secrets) -> Value {
 /// ```
 pub fn redact(text: &str) -> String {
     let text = pem::mask_pem_blocks(text);
-    let text = url::mask_url_passwords(&text);
+    let text = url::mask_url_credentials(&text);
     let text = commands::mask_commands(&text);
     let text = pairs::mask_key_values(&text);
     tokens::mask_tokens(&text)

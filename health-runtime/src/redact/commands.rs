@@ -2,8 +2,8 @@
 //! `--user=user:pw`, `--password pw`, `--token pw`, and Redis `AUTH <pw>` /
 //! `AUTH <user> <pw>`.
 
+use super::MASK;
 use super::pairs::is_secret_key;
-use crate::check::MASK;
 
 /// Options whose argument is `user:password` (curl, wget, httpie).
 const USER_OPTIONS: [&str; 4] = ["-u", "--user", "-U", "--proxy-user"];

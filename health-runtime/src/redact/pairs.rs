@@ -2,7 +2,7 @@
 //! `Authorization`-like keys whatever their scheme, and the token after a standalone
 //! `Bearer`.
 
-use crate::check::MASK;
+use super::MASK;
 
 /// Words whose presence anywhere in a key (lowercased, separators removed) makes its value
 /// secret: `db_password`, `PGPASSWORD`, `access_token`, `client_secret`, `SharedAccessKey`.
@@ -91,12 +91,14 @@ fn is_auth_key(key: &str) -> bool {
 }
 
 /// Where an unquoted value ends: at ASCII whitespace (not a non-breaking space, which a
-/// password may hold), `&` of a query, `;` of a connection string, a quote or an angle
-/// bracket; never at a comma inside the value. Punctuation that closes a sentence
-/// (`password=pw, then`) is left out of the value.
-pub(super) fn value_end(text: &str) -> usize {
+/// password may hold), `;` of a connection string, a quote or an angle bracket, and `&`
+/// when the pair is one of a query or a form (`?a=1&key=v&b=2`) — in a space-separated
+/// `key=value` string (`password=pw&rest host=db`) a `&` is part of the value. Never at a
+/// comma inside the value. Punctuation that closes a sentence (`password=pw, then`) is
+/// left out of the value.
+fn value_end(text: &str, in_query: bool) -> usize {
     let end = text
-        .find(|c: char| c.is_ascii_whitespace() || "&;\"'<>`".contains(c))
+        .find(|c: char| c.is_ascii_whitespace() || ";\"'<>`".contains(c) || in_query && c == '&')
         .unwrap_or(text.len());
     let value = &text[..end];
     let trimmed = value.trim_end_matches([',', '.', ')', ']', '}']);
@@ -112,6 +114,7 @@ pub(super) fn mask_key_values(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
     let mut after_assignment = false;
+    let mut in_query = false;
     while pos < text.len() {
         let rest = &text[pos..];
         let c = rest.chars().next().expect("pos is inside text");
@@ -119,6 +122,7 @@ pub(super) fn mask_key_values(text: &str) -> String {
             out.push(c);
             pos += c.len_utf8();
             after_assignment = c == '=';
+            in_query = matches!(c, '?' | '&');
             continue;
         }
         let key_len = rest.find(|c: char| !is_key_char(c)).unwrap_or(rest.len());
@@ -132,7 +136,7 @@ pub(super) fn mask_key_values(text: &str) -> String {
         if key.eq_ignore_ascii_case("bearer") {
             pos += mask_bearer_token(&text[pos..], &mut out);
         } else if separator_len(&text[pos..]).is_some() && is_secret_key(key) {
-            pos += mask_pair_value(&text[pos..], is_auth_key(key), &mut out);
+            pos += mask_pair_value(&text[pos..], is_auth_key(key), in_query, &mut out);
         }
     }
     out
@@ -171,7 +175,7 @@ fn separator_len(text: &str) -> Option<usize> {
 
 /// After a secret key: copies the separator and masks the value, returning the bytes
 /// consumed.
-fn mask_pair_value(text: &str, is_auth: bool, out: &mut String) -> usize {
+fn mask_pair_value(text: &str, is_auth: bool, in_query: bool, out: &mut String) -> usize {
     let Some(i) = separator_len(text) else {
         return 0;
     };
@@ -183,13 +187,13 @@ fn mask_pair_value(text: &str, is_auth: bool, out: &mut String) -> usize {
     match value.chars().next() {
         Some(quote @ ('"' | '\'')) => i + mask_quoted(value, quote, out),
         Some(_) if is_auth => i + mask_auth_value(value, out),
-        Some(_) => i + mask_plain(value, out),
+        Some(_) => i + mask_plain(value, in_query, out),
         None => i,
     }
 }
 
-fn mask_plain(value: &str, out: &mut String) -> usize {
-    let end = value_end(value);
+fn mask_plain(value: &str, in_query: bool, out: &mut String) -> usize {
+    let end = value_end(value, in_query);
     if end > 0 {
         out.push_str(MASK);
     }
@@ -242,14 +246,14 @@ fn mask_auth_value(value: &str, out: &mut String) -> usize {
     let spaces = after.len() - after.trim_start_matches(' ').len();
     let credential = &after[spaces..];
     if scheme_len == 0 || spaces == 0 || credential.is_empty() {
-        return mask_plain(value, out);
+        return mask_plain(value, true, out);
     }
     out.push_str(&value[..scheme_len + spaces]);
     out.push_str(MASK);
     let end = if is_parameter_list(credential) {
         parameter_list_end(credential)
     } else {
-        value_end(credential)
+        value_end(credential, true)
     };
     scheme_len + spaces + end
 }
@@ -284,7 +288,7 @@ fn mask_bearer_token(text: &str, out: &mut String) -> usize {
         return 0;
     }
     let token = &text[spaces..];
-    let end = value_end(token);
+    let end = value_end(token, true);
     let word = &token[..end];
     let prose = PROSE_AFTER_BEARER
         .iter()
