@@ -267,8 +267,18 @@ impl Health {
         self.inner.drain_delay
     }
 
+    /// The lifecycle, availability and resources the probes read, for the server.
+    pub(crate) fn state(&self) -> &Arc<HealthState> {
+        &self.inner.state
+    }
+
+    /// The shutdown guards, for the server that waits for them.
+    pub(crate) fn beacons(&self) -> &Arc<Beacons> {
+        &self.inner.beacons
+    }
+
     /// A future for `axum::serve(...).with_graceful_shutdown(...)` (or another server's
-    /// shutdown hook; [`serve`] does all this and bounds the shutdown): it waits for SIGTERM,
+    /// shutdown hook; [`serve()`](crate::serve()) does all this and bounds the shutdown): it waits for SIGTERM,
     /// ctrl-c or [`Health::begin_shutdown`], flips readiness to `shutting_down` at once,
     /// waits the drain delay so the orchestrator stops routing new traffic here, then
     /// resolves so axum finishes in-flight requests and exits.
@@ -297,7 +307,7 @@ impl Health {
         }
     }
 
-    /// Holds shutdown while the guard lives: after SIGTERM, [`serve`] keeps the process up
+    /// Holds shutdown while the guard lives: after SIGTERM, [`serve()`](crate::serve()) keeps the process up
     /// (readiness answering 503 `shutting_down`) until every guard is dropped or its
     /// shutdown timeout expires, and names the guards still held then in a warning log.
     /// For work that must not be cut off: a reindex, an upload, a queue message in hand.
@@ -422,32 +432,6 @@ impl Health {
         };
         Ok(http::router(prober, self.inner.details.clone(), &options))
     }
-}
-
-/// Serves `router` on `listener` until `health` shuts down, with the timeouts, the
-/// connection cap and the shutdown bound of [`http::Serve`]: on SIGTERM or ctrl-c,
-/// readiness answers 503 at once, the drain delay passes, then the held
-/// [`Health::hold_shutdown`] guards and the requests in flight get at most the shutdown
-/// timeout (default 25 s) before it returns; a second signal returns at once.
-///
-/// ```no_run
-/// use health_runtime::{Health, health_routes};
-///
-/// #[tokio::main]
-/// async fn main() -> std::io::Result<()> {
-///     let health = Health::new();
-///     let app = axum::Router::new().merge(health_routes!(health));
-///     let listener = tokio::net::TcpListener::bind("0.0.0.0:8000").await?;
-///     health_runtime::serve(listener, app, &health).await
-/// }
-/// ```
-pub fn serve(listener: tokio::net::TcpListener, router: Router, health: &Health) -> http::Serve {
-    let serving = http::ServeHealth {
-        state: Arc::clone(&health.inner.state),
-        drain_delay: health.inner.drain_delay,
-        beacons: Arc::clone(&health.inner.beacons),
-    };
-    http::Serve::new(listener, router, serving)
 }
 
 /// Builds a [`Health`] handle: checks added without macros, and defaults.

@@ -32,8 +32,8 @@
 //! }
 //! ```
 //!
-//! [`serve`] serves the router with a header-read timeout, an idle timeout, a connection cap
-//! and a shutdown that always ends ([`http::Serve`]).
+//! [`serve()`] serves the router with a header-read timeout, an idle timeout, a connection cap
+//! and a shutdown that always ends ([`serve::Serve`]).
 //!
 //! Everything the macros do is also reachable through [`Health::builder`], [`Check`] and
 //! [`RouteOptions`].
@@ -62,6 +62,7 @@ pub mod http;
 pub mod probe;
 pub mod redact;
 pub mod run;
+pub mod serve;
 
 #[doc(hidden)]
 pub mod __private;
@@ -69,9 +70,10 @@ pub mod __private;
 pub use check::{Check, CheckOutcome, CheckStatus, IntoCheckOutcome};
 pub use checks::liveness::{Heartbeat, RuntimeWatchdog};
 pub use error::ConfigError;
-pub use health::{Health, HealthBuilder, serve};
+pub use health::{Health, HealthBuilder};
 pub use http::{DetailsPolicy, RouteOptions};
 pub use probe::Probe;
+pub use serve::serve;
 
 /// Reports: what a probe answered and the result of each check in it.
 pub mod report {

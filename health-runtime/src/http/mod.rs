@@ -9,14 +9,9 @@ mod ietf;
 mod negotiate;
 mod response;
 mod routes;
-mod serve;
 
 pub use details::DetailsPolicy;
 pub use ietf::HEALTH_JSON;
 pub use routes::RouteOptions;
-pub use serve::{
-    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT, Serve,
-};
 
 pub(crate) use handlers::router;
-pub(crate) use serve::ServeHealth;
