@@ -58,6 +58,25 @@ pub(crate) struct Stamp {
     millisecond: u64,
 }
 
+/// What answers a probe before its checks do. [`Prober::gate`] is the one place that
+/// decides it: the reports of every route of the probe and the stamp of a reused report
+/// both read it, so a gate cannot be added to one and missed by the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    /// Nothing stands in the way: the checks answer.
+    Open,
+    /// Readiness from the start of shutdown.
+    ShuttingDown,
+    /// Readiness while the application says it is unavailable.
+    Unavailable,
+    /// Readiness until startup latched: the startup checks run first.
+    NotStarted,
+    /// Liveness once the application marked itself broken.
+    Broken,
+    /// Startup once latched: a constant answer.
+    Latched,
+}
+
 /// The checks a request leaves out (`?exclude=`).
 #[derive(Default)]
 pub(crate) struct Exclusions(HashSet<String>);
@@ -183,33 +202,52 @@ impl Prober {
     /// The answer of `probe` when it runs nothing: liveness without liveness checks (unless
     /// broken), and startup once latched.
     pub(crate) fn settled(&self, probe: Probe) -> Option<ReportStatus> {
-        match probe {
-            Probe::Liveness if !self.has_liveness_checks && !self.is_broken() => {
+        match self.gate(probe) {
+            Gate::Open if probe == Probe::Liveness && !self.has_liveness_checks => {
                 Some(ReportStatus::Alive)
             }
-            Probe::Startup if self.started.load(Ordering::Acquire) => Some(ReportStatus::Started),
+            Gate::Latched => Some(ReportStatus::Started),
             _ => None,
         }
     }
 
+    /// The gate that answers `probe` now, read without a lock.
+    fn gate(&self, probe: Probe) -> Gate {
+        match probe {
+            Probe::Readiness if self.state.lifecycle.is_shutting_down() => Gate::ShuttingDown,
+            Probe::Readiness if self.state.availability.is_unavailable() => Gate::Unavailable,
+            Probe::Readiness if !self.started.load(Ordering::Acquire) => Gate::NotStarted,
+            Probe::Liveness if self.is_broken() => Gate::Broken,
+            Probe::Startup if self.started.load(Ordering::Acquire) => Gate::Latched,
+            _ => Gate::Open,
+        }
+    }
+
+    /// The answer of a gate that answers alone (all but [`Gate::Open`] and
+    /// [`Gate::NotStarted`], which runs the startup checks first).
+    fn gated(&self, gate: Gate) -> Option<Report> {
+        // The reasons are read after the gate: one that was withdrawn since is shown empty
+        // rather than letting the answer change its mind half-way.
+        let reason = |reason: Option<Arc<str>>| reason.unwrap_or_else(|| Arc::from(""));
+        Some(match gate {
+            Gate::Open | Gate::NotStarted => return None,
+            Gate::ShuttingDown => Report::new(ReportStatus::ShuttingDown, Vec::new()),
+            Gate::Unavailable => Report::new(ReportStatus::Unavailable, Vec::new())
+                .with_reason(reason(self.state.availability.unavailable())),
+            Gate::Broken => Report::new(ReportStatus::Broken, Vec::new())
+                .with_reason(reason(self.state.availability.broken())),
+            Gate::Latched => Report::new(ReportStatus::Started, Vec::new()),
+        })
+    }
+
     /// The stamp of `probe`'s whole report now, when it would run nothing: no gate stands
-    /// in the way (readiness started, not shutting down nor unavailable; liveness not
-    /// broken) and each of its checks reuses a fresh result. `None` when serving the
+    /// in the way and each of its checks reuses a fresh result. `None` when serving the
     /// report means running a check, or a gate answers instead; startup has no stamp (it
     /// is a constant once latched).
     pub(crate) fn stamp(&self, probe: Probe) -> Option<Stamp> {
         let availability = self.state.availability.changes_so_far();
-        match probe {
-            Probe::Readiness => {
-                if self.state.lifecycle.is_shutting_down()
-                    || self.state.availability.is_unavailable()
-                    || !self.started.load(Ordering::Acquire)
-                {
-                    return None;
-                }
-            }
-            Probe::Liveness if !self.is_broken() => {}
-            Probe::Liveness | Probe::Startup => return None,
+        if probe == Probe::Startup || self.gate(probe) != Gate::Open {
+            return None;
         }
         let now = clock(tokio::time::Instant::now());
         let mut recorded = 0u64;
@@ -246,8 +284,8 @@ impl Prober {
     }
 
     async fn liveness(&self, scope: Scope<'_>, exclude: &Exclusions) -> Report {
-        if let Some(reason) = self.state.availability.broken() {
-            return Report::new(ReportStatus::Broken, Vec::new()).with_reason(reason);
+        if let Some(report) = self.gated(self.gate(Probe::Liveness)) {
+            return report;
         }
         let results = self.run(scope, exclude).await;
         if let Scope::Check(..) = scope {
@@ -262,8 +300,8 @@ impl Prober {
 
     /// Runs the startup checks unless startup already latched; latches when they all pass.
     async fn startup(&self, scope: Scope<'_>, exclude: &Exclusions) -> Report {
-        if self.started.load(Ordering::Acquire) {
-            return Report::new(ReportStatus::Started, Vec::new());
+        if let Some(report) = self.gated(self.gate(Probe::Startup)) {
+            return report;
         }
         let results = self.run(scope, exclude).await;
         if let Scope::Check(..) = scope {
@@ -280,13 +318,11 @@ impl Prober {
     }
 
     async fn readiness(&self, scope: Scope<'_>, exclude: &Exclusions) -> Report {
-        if self.state.lifecycle.is_shutting_down() {
-            return Report::new(ReportStatus::ShuttingDown, Vec::new());
+        let gate = self.gate(Probe::Readiness);
+        if let Some(report) = self.gated(gate) {
+            return report;
         }
-        if let Some(reason) = self.state.availability.unavailable() {
-            return Report::new(ReportStatus::Unavailable, Vec::new()).with_reason(reason);
-        }
-        if !self.started.load(Ordering::Acquire) {
+        if gate == Gate::NotStarted {
             let startup = self
                 .startup(Scope::Probe(Probe::Startup), &Exclusions::default())
                 .await;
