@@ -1,5 +1,5 @@
-//! The rules a health check's configuration obeys: check names and tags, timeouts, probes,
-//! failure and success thresholds, route paths, and the defaults.
+//! The rules a health check's configuration obeys: check names and tags, timeouts, the
+//! probes ([`Probe`]), failure and success thresholds, route paths, and the defaults.
 //!
 //! `#[health_check]` and `health_routes!` apply them at compile time; `health-runtime`
 //! applies them to checks and routes built without macros. Both depend on this crate, so
@@ -30,8 +30,10 @@ pub use path::{
     DEFAULT_LIVENESS_PATH, DEFAULT_READINESS_PATH, DEFAULT_STARTUP_PATH, PathConflict, PathError,
     path_conflict, validate_path, validate_probe_path,
 };
-pub use probe::{DEFAULT_CRITICAL, DEFAULT_PROBE, PROBES, has_single_check_routes};
-pub use threshold::{MAX_THRESHOLD, ThresholdError, validate_threshold};
+pub use probe::{
+    DEFAULT_CRITICAL, DEFAULT_PROBE, PROBES, Probe, ProbeSet, UnknownProbe, has_single_check_routes,
+};
+pub use threshold::{DEFAULT_THRESHOLD, MAX_THRESHOLD, ThresholdError, validate_threshold};
 pub use timeout::{
     DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS, TimeoutError, validate_timeout_ms,
 };

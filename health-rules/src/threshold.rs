@@ -7,6 +7,10 @@ use std::fmt;
 /// would hide an outage for longer than any probe budget.
 pub const MAX_THRESHOLD: u32 = 100;
 
+/// The thresholds of a check that sets none: its first failed run counts as a failure,
+/// its first good run as a recovery (no damping).
+pub const DEFAULT_THRESHOLD: u32 = 1;
+
 /// A threshold outside 1 ..= [`MAX_THRESHOLD`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use axum::Router;
 
-use crate::ConfigError;
 use crate::check::{Check, Resources, ensure_unique, registered_checks};
+use crate::error::ConfigError;
 use crate::http::{self, DetailsPolicy, RouteOptions};
 use crate::probe::{Beacons, HealthState, Prober, ReuseSettings, ShutdownGuard};
 use crate::redact::Secrets;

@@ -68,7 +68,6 @@ pub mod serve;
 pub mod __private;
 
 pub use check::{Check, CheckOutcome, CheckStatus, IntoCheckOutcome};
-pub use checks::liveness::{Heartbeat, RuntimeWatchdog};
 pub use error::ConfigError;
 pub use health::{Health, HealthBuilder};
 pub use http::{DetailsPolicy, RouteOptions};

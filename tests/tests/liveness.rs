@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use health_runtime::{Check, Health, Heartbeat, RuntimeWatchdog};
+use health_runtime::checks::liveness::{Heartbeat, RuntimeWatchdog};
+use health_runtime::{Check, Health};
 use tests::http::TestServer;
 
 #[tokio::test]

@@ -1,7 +1,9 @@
 //! The rules on the arguments' values (shared with the runtime through `health_rules`),
 //! and the defaults of the arguments left out.
 
-use health_rules::{DEFAULT_CRITICAL, DEFAULT_PROBE, DEFAULT_TIMEOUT_MS, PROBES, TimeoutError};
+use health_rules::{
+    DEFAULT_CRITICAL, DEFAULT_PROBE, DEFAULT_THRESHOLD, DEFAULT_TIMEOUT_MS, PROBES, TimeoutError,
+};
 use proc_macro2::Span;
 
 use super::parse::{Args, valid_timeout};
@@ -45,11 +47,11 @@ pub(crate) fn validate(cx: &Ctxt, args: Args<'_>, function: &syn::Ident) -> Conf
         failures: args
             .failures
             .get()
-            .map_or(1, |n| threshold(cx, "failures", &n)),
+            .map_or(DEFAULT_THRESHOLD, |n| threshold(cx, "failures", &n)),
         successes: args
             .successes
             .get()
-            .map_or(1, |n| threshold(cx, "successes", &n)),
+            .map_or(DEFAULT_THRESHOLD, |n| threshold(cx, "successes", &n)),
     }
 }
 

@@ -13,10 +13,10 @@ use health_rules::{
 };
 
 use super::outcome::{CheckFuture, IntoCheckOutcome};
-use super::probes::{Probe, ProbeSet};
 use super::registry::{HEALTH_CHECKS, StaticCheck};
 use super::resources::{ResourceLookup, Resources, short_type_name};
-use crate::ConfigError;
+use crate::error::ConfigError;
+use health_rules::{Probe, ProbeSet};
 
 type DynRun = dyn Fn(&Resources) -> CheckFuture + Send + Sync;
 
@@ -159,8 +159,8 @@ impl Check {
             tags: Vec::new(),
             source: format!("{}:{}", caller.file(), caller.line()).into(),
             secrets: Vec::new(),
-            failures: 1,
-            successes: 1,
+            failures: health_rules::DEFAULT_THRESHOLD,
+            successes: health_rules::DEFAULT_THRESHOLD,
             run: RunFn::Dynamic(Arc::new(run)),
         }
     }

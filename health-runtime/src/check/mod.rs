@@ -6,7 +6,6 @@
 
 mod builder;
 mod outcome;
-pub(crate) mod probes;
 mod registry;
 pub(crate) mod resources;
 

@@ -3,8 +3,8 @@
 use std::any::TypeId;
 
 use super::outcome::CheckFuture;
-use super::probes::ProbeSet;
 use super::resources::Resources;
+use health_rules::ProbeSet;
 
 /// The descriptor `#[health_check]` places in the link-time registry. Built only by the
 /// macro's generated code.

@@ -48,7 +48,8 @@ impl Clock {
 ///
 /// ```
 /// use std::time::Duration;
-/// use health_runtime::{Health, Heartbeat};
+/// use health_runtime::Health;
+/// use health_runtime::checks::liveness::Heartbeat;
 ///
 /// let heartbeat = Heartbeat::new("queue_worker", Duration::from_secs(30));
 /// let health = Health::builder().check(heartbeat.check()).build().unwrap();
@@ -127,7 +128,8 @@ impl Heartbeat {
 ///
 /// ```
 /// use std::time::Duration;
-/// use health_runtime::{Health, RuntimeWatchdog};
+/// use health_runtime::Health;
+/// use health_runtime::checks::liveness::RuntimeWatchdog;
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {

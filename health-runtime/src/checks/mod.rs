@@ -8,6 +8,7 @@
 //! | [`dns`] | none | resolves a host name with the system resolver |
 //! | [`disk`] | none | free space of a path's filesystem, warn and fail thresholds |
 //! | [`memory`] | none | the container's memory (cgroup v2), else the process's RSS, warn and fail thresholds |
+//! | [`liveness`] | none | what a restart fixes: a worker that stopped making progress ([`liveness::Heartbeat`]), a runtime that stopped scheduling ([`liveness::RuntimeWatchdog`]) |
 //! | `tokio_postgres` | `tokio-postgres` | `SELECT 1` on a `tokio_postgres::Client`, or on a fresh connection |
 //! | `deadpool_postgres` | `deadpool-postgres` | takes a connection from a `deadpool_postgres::Pool`, then `SELECT 1` |
 //! | `sqlx` | `sqlx` | `SELECT 1` on a `sqlx::PgPool` |
@@ -40,7 +41,7 @@
 
 pub mod disk;
 pub mod dns;
-pub(crate) mod liveness;
+pub mod liveness;
 pub mod memory;
 pub mod tcp;
 mod units;

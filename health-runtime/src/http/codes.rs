@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 
-use crate::ConfigError;
+use crate::error::ConfigError;
 use crate::probe::ReportStatus;
 
 /// The status codes of one router's reports.

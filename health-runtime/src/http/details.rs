@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::http::{HeaderMap, header};
 use sha2::{Digest, Sha256};
 
-use crate::ConfigError;
+use crate::error::ConfigError;
 
 /// How much of a report the response shows. The full error always goes to the `tracing`
 /// log (redacted), whatever the policy.

@@ -8,9 +8,9 @@ use health_rules::{
     has_single_check_routes, path_conflict, validate_name, validate_path, validate_probe_path,
 };
 
-use crate::ConfigError;
 use crate::check::Check;
 use crate::check::generated::StaticCheck;
+use crate::error::ConfigError;
 use crate::probe::{HealthState, ReportStatus};
 
 use super::codes::StatusCodes;

@@ -11,10 +11,10 @@ use tokio::sync::watch;
 
 use super::report::ReportStatus;
 use super::{Availability, Lifecycle};
-use crate::check::probes::Probe;
 use crate::check::{Check, Resources};
 use crate::run::change::{StatusChange, Subject};
 use crate::run::{Hooks, Refreshed, Reuse, Runner, refresh_in_background};
+use health_rules::Probe;
 
 /// How results are reused: a TTL for every check, per-check TTLs, or background refresh.
 #[derive(Debug, Clone, Default)]

@@ -69,6 +69,7 @@ use serde_json::{Map, Value};
 
 pub use secrets::Secrets;
 
+#[cfg(any(feature = "hyper", feature = "reqwest"))]
 pub(crate) use pairs::is_secret_key;
 
 /// What a scrubbed secret or a masked credential is replaced with.

@@ -5,7 +5,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use crate::check::CheckStatus;
-use crate::check::probes::Probe;
+use health_rules::Probe;
 
 /// What changed status: one check, or a whole probe's report.
 #[derive(Debug, Clone, PartialEq, Eq)]

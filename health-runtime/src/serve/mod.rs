@@ -25,7 +25,7 @@ use std::time::Duration;
 use axum::Router;
 use tokio::net::TcpListener;
 
-use crate::Health;
+use crate::health::Health;
 use crate::probe::{Beacons, HealthState};
 use connections::{MAX_CONNECTIONS, Settings, default_max_connections};
 

@@ -21,8 +21,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
+use health_runtime::checks::liveness::{Heartbeat, RuntimeWatchdog};
 use health_runtime::deploy::{DeployConfig, run_command_from_env};
-use health_runtime::{Health, Heartbeat, RuntimeWatchdog, health_check};
+use health_runtime::{Health, health_check};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
