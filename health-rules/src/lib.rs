@@ -19,6 +19,8 @@
 //! assert!(validate_path("/health/ready/").is_err());
 //! ```
 
+#![warn(missing_docs)]
+
 mod name;
 mod path;
 mod probe;
