@@ -10,7 +10,8 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::OwnedSemaphorePermit;
 
-use super::connections::{Conn, Connections, Settings, serve_connection};
+use super::connection::serve_connection;
+use super::connections::{Conn, Connections, Settings};
 
 pub(super) async fn accept_loop(
     listener: TcpListener,

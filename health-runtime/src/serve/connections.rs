@@ -1,21 +1,15 @@
 //! The connection table: every open connection with its permit under the cap, what it
-//! is doing and when it last did anything; eviction of the idlest connection at the cap;
-//! and each connection's life (idle timeout, eviction, graceful close on shutdown).
+//! is doing and when it last did anything, and eviction of the idlest connection at the
+//! cap.
 
 use std::collections::HashMap;
-use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use axum::Router;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::TcpStream;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
-
-use super::activity::{ConnService, Tracked};
 
 /// What every connection is served with.
 #[derive(Clone, Copy, Debug)]
@@ -160,81 +154,5 @@ impl Conn {
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())
             .clone()
-    }
-}
-
-/// Removes a connection from the table when its task ends, however it ends.
-pub(super) struct Registered {
-    conns: Arc<Connections>,
-    id: u64,
-}
-
-impl Drop for Registered {
-    fn drop(&mut self) {
-        self.conns.table().remove(&self.id);
-    }
-}
-
-pub(super) async fn serve_connection(
-    stream: TcpStream,
-    router: Router,
-    conn: Arc<Conn>,
-    conns: Arc<Connections>,
-    settings: Settings,
-    _permit: OwnedSemaphorePermit,
-    id: u64,
-) {
-    let _registered = Registered {
-        conns: Arc::clone(&conns),
-        id,
-    };
-    let io = TokioIo::new(Tracked {
-        stream,
-        conn: Arc::clone(&conn),
-    });
-    let service = ConnService {
-        router,
-        conn: Arc::clone(&conn),
-    };
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(settings.header_read_timeout);
-    let mut connection = pin!(builder.serve_connection(io, service).with_upgrades());
-    let mut closing = conns.closing.subscribe();
-    let mut graceful = false;
-    loop {
-        let check_idle_at = if conn.in_flight.load(Ordering::Acquire) == 0 {
-            conn.idle_since() + settings.idle_timeout
-        } else {
-            Instant::now() + settings.idle_timeout
-        };
-        tokio::select! {
-            result = connection.as_mut() => {
-                if let Err(error) = result {
-                    tracing::debug!(%error, "connection ended");
-                }
-                return;
-            }
-            _ = closing.wait_for(|closing| *closing), if !graceful => {
-                graceful = true;
-                connection.as_mut().graceful_shutdown();
-            }
-            () = conn.evict.notified() => {
-                if conn.in_flight.load(Ordering::Acquire) == 0 {
-                    tracing::debug!("closing the idlest connection to make room for a new one");
-                    return;
-                }
-                conn.evicting.store(false, Ordering::Release);
-            }
-            () = tokio::time::sleep_until(check_idle_at) => {
-                if conn.in_flight.load(Ordering::Acquire) == 0
-                    && conn.idle_since().elapsed() >= settings.idle_timeout
-                {
-                    tracing::debug!("closing a connection idle for {:?}", settings.idle_timeout);
-                    return;
-                }
-            }
-        }
     }
 }

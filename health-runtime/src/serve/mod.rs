@@ -12,6 +12,7 @@
 
 mod accept;
 mod activity;
+mod connection;
 mod connections;
 mod shutdown;
 
