@@ -77,6 +77,14 @@ secrets! {
     WRONG_PROBE_TOKEN = "probe-token-7f3b";
     /// The bearer token of the public-endpoint tests (`http_public`).
     PUBLIC_PROBE_TOKEN = "probe-t0ken-1234";
+    /// A NATS token in the user info of a URL, redacted by its shape (`builtin_redaction`).
+    NATS_URL_TOKEN = "n4tsT0kenAsUser";
+    /// The secret path segment of a Slack incoming-webhook URL (`builtin_redaction`).
+    SLACK_WEBHOOK_SECRET = "s1ackWebh00kSecretPart";
+    /// A GitLab personal access token whose random part has no digit (`builtin_redaction`).
+    GITLAB_TOKEN = "glpat-AbCdEfGhIjKlMnOpQrSt";
+    /// A password holding `&` in a space-separated `key=value` string (`builtin_redaction`).
+    AMPERSAND_PASSWORD = "pw&rest-of-it";
     /// A JSON web token redacted by its shape (`builtin_redaction`).
     REDACTION_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwcm9iZSJ9.c2lnbmF0dXJlLXNlY3JldA";
 }

@@ -7,7 +7,10 @@ use health_runtime::redact::MAX_ERROR_LEN;
 use health_runtime::{Check, Health};
 use tests::http::TestServer;
 use tests::probe::{SECRETS, probe};
-use tests::secrets::{SECRET_API_KEY, SECRET_PASSWORD};
+use tests::secrets::{
+    AMPERSAND_PASSWORD, GITLAB_TOKEN, NATS_URL_TOKEN, SECRET_API_KEY, SECRET_PASSWORD,
+    SLACK_WEBHOOK_SECRET,
+};
 
 /// Checks that fail with messages quoting secrets the way drivers and careless code do.
 fn leaky_checks() -> Vec<(&'static str, String, &'static str)> {
@@ -51,6 +54,33 @@ fn leaky_checks() -> Vec<(&'static str, String, &'static str)> {
             "token",
             format!("GET https://h/v1?token={SECRET_API_KEY}&x=1"),
             "token=***&x=1",
+        ),
+        (
+            "nats-token-url",
+            format!("nats: authorization violation at nats://{NATS_URL_TOKEN}@nats:4222"),
+            "nats://***@nats:4222",
+        ),
+        (
+            "redis-password-as-user",
+            format!("NOAUTH for redis://{SECRET_PASSWORD}@cache:6379/0"),
+            "redis://***@cache:6379/0",
+        ),
+        (
+            "slack-webhook",
+            format!(
+                "POST https://hooks.slack.com/services/T0AAAA1/B0BBBB2/{SLACK_WEBHOOK_SECRET}: 404"
+            ),
+            "hooks.slack.com/services/T0AAAA1/B0BBBB2/***",
+        ),
+        (
+            "gitlab-token",
+            format!("gitlab: 401 for {GITLAB_TOKEN}"),
+            "401 for glpat-***",
+        ),
+        (
+            "ampersand-password",
+            format!("connect failed: host=db password={AMPERSAND_PASSWORD} user=app"),
+            "password=*** user=app",
         ),
         (
             "long",
