@@ -78,6 +78,14 @@ struct HeartbeatInner {
 
 impl Heartbeat {
     /// A heartbeat that counts as beaten now.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use health_runtime::checks::liveness::Heartbeat;
+    ///
+    /// let heartbeat = Heartbeat::new("queue_worker", Duration::from_secs(30));
+    /// assert!(heartbeat.age() < Duration::from_secs(1));
+    /// ```
     pub fn new(name: impl Into<Cow<'static, str>>, max_age: Duration) -> Self {
         Heartbeat {
             inner: Arc::new(HeartbeatInner {
@@ -89,16 +97,49 @@ impl Heartbeat {
     }
 
     /// Records progress: the check is healthy for `max_age` from now.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use health_runtime::checks::liveness::Heartbeat;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let heartbeat = Heartbeat::new("queue_worker", Duration::from_secs(30));
+    /// tokio::time::sleep(Duration::from_secs(10)).await;
+    /// heartbeat.beat();
+    /// assert!(heartbeat.age() < Duration::from_secs(1));
+    /// # }
+    /// ```
     pub fn beat(&self) {
         self.inner.clock.mark();
     }
 
     /// The time since the last beat, reported as the check's `age_ms` detail.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use health_runtime::checks::liveness::Heartbeat;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let heartbeat = Heartbeat::new("queue_worker", Duration::from_secs(30));
+    /// tokio::time::sleep(Duration::from_secs(10)).await;
+    /// assert!(heartbeat.age() >= Duration::from_secs(10));
+    /// # }
+    /// ```
     pub fn age(&self) -> Duration {
         self.inner.clock.since_mark()
     }
 
     /// A critical liveness check named after the heartbeat.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use health_runtime::checks::liveness::Heartbeat;
+    ///
+    /// let check = Heartbeat::new("queue_worker", Duration::from_secs(30)).check();
+    /// assert_eq!(check.name(), "queue_worker");
+    /// ```
     pub fn check(&self) -> Check {
         let heartbeat = self.clone();
         Check::new(self.inner.name.clone(), move || {
@@ -160,6 +201,17 @@ impl RuntimeWatchdog {
     /// # Panics
     ///
     /// Outside a tokio runtime.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use health_runtime::checks::liveness::RuntimeWatchdog;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let watchdog = RuntimeWatchdog::start(Duration::from_secs(2));
+    /// assert!(watchdog.lag() < Duration::from_secs(2));
+    /// # }
+    /// ```
     pub fn start(max_lag: Duration) -> Self {
         let interval = (max_lag / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
         let inner = Arc::new(WatchdogInner {
@@ -174,6 +226,19 @@ impl RuntimeWatchdog {
 
     /// The scheduling lag: the larger of the last measured lag and how overdue the next
     /// tick is.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use health_runtime::checks::liveness::RuntimeWatchdog;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let watchdog = RuntimeWatchdog::start(Duration::from_millis(200));
+    /// // A task that blocks the only worker thread delays the watchdog's ticker.
+    /// std::thread::sleep(Duration::from_millis(500));
+    /// assert!(watchdog.lag() >= Duration::from_millis(200));
+    /// # }
+    /// ```
     pub fn lag(&self) -> Duration {
         let measured = Duration::from_millis(self.inner.last_lag_ms.load(Ordering::Acquire));
         let overdue = self
@@ -185,6 +250,17 @@ impl RuntimeWatchdog {
     }
 
     /// A critical liveness check named `runtime`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use health_runtime::checks::liveness::RuntimeWatchdog;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let check = RuntimeWatchdog::start(Duration::from_secs(2)).check();
+    /// assert_eq!(check.name(), "runtime");
+    /// # }
+    /// ```
     pub fn check(&self) -> Check {
         let watchdog = self.clone();
         Check::new("runtime", move || {
