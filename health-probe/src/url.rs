@@ -91,6 +91,32 @@ impl Url {
         Ok(url)
     }
 
+    /// The URL of a Kubernetes `httpGet` probe: `formatURL` of the kubelet's `request.go`
+    /// (the path parsed as a URL, or taken as a bare path when it does not parse; the
+    /// scheme lower-cased; host and port joined, an IPv6 address in brackets), read back
+    /// as `http.NewRequest` reads it.
+    ///
+    /// ```
+    /// use health_probe::Url;
+    ///
+    /// let url = Url::for_probe("HTTP", "fd00::7", 8080, "/health?full=1").unwrap();
+    /// assert_eq!(url.to_string(), "http://[fd00::7]:8080/health?full=1");
+    /// assert_eq!(Url::for_probe("http", "10.0.0.7", 80, "ready").unwrap().request_uri(), "/ready");
+    /// ```
+    pub fn for_probe(scheme: &str, host: &str, port: u16, path: &str) -> Result<Url, UrlError> {
+        let mut url = Url::parse(path).unwrap_or_else(|_| Url {
+            path: escape(path.as_bytes(), Part::Path),
+            ..Url::default()
+        });
+        url.scheme = scheme.to_ascii_lowercase();
+        url.host = if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        Url::parse(&url.to_string())
+    }
+
     /// `URL.Parse(reference)`: the URL `reference` leads to from this one, as the Go client
     /// resolves a `Location` header (RFC 3986 §5.2, dot segments removed).
     ///
