@@ -55,6 +55,19 @@ impl HttpGet {
         HttpGet::to("http", &addr.ip().to_string(), addr.port(), path)
     }
 
+    /// `GET path` on `host:port`, as a probe whose `host` names the host (a name is
+    /// resolved when the probe runs; redirects stay on `host` as written).
+    ///
+    /// ```
+    /// use health_runtime_testing::kubelet::HttpGet;
+    ///
+    /// let probe = HttpGet::on_host("localhost", 8000, "/health");
+    /// # let _ = probe;
+    /// ```
+    pub fn on_host(host: &str, port: u16, path: &str) -> HttpGet {
+        HttpGet::to("http", host, port, path)
+    }
+
     /// `scheme://host:port` + `path`, as `formatURL` joins them.
     pub(crate) fn to(scheme: &str, host: &str, port: u16, path: &str) -> HttpGet {
         let request = Url::for_probe(scheme, host, port, path)
