@@ -3,10 +3,10 @@
 //! the Deployment it prints for itself, a database outage scripted through a fault proxy,
 //! and traffic through its Service while the pod is deleted.
 //!
-//! Redis is a private `redis-server`; PostgreSQL is the machine's, reached only through
-//! the proxy, which is what fails; Azure OpenAI and Service Bus cannot exist here, so an
-//! in-process server answers the model list as Azure does (200 with `api-key`) and an
-//! in-process AMQP 1.0 peer stands in for the Service Bus queue.
+//! Redis and PostgreSQL are private servers the test starts on free loopback ports,
+//! PostgreSQL reached only through the proxy, which is what fails; Azure OpenAI and Service
+//! Bus cannot exist here, so an in-process server answers the model list as Azure does (200
+//! with `api-key`) and an in-process AMQP 1.0 peer stands in for the Service Bus queue.
 //! One manifest second lasts 200 ms: the "30 s" outage lasts 6 s of real time, long enough
 //! for the checks' real 2 s timeouts to fail twice.
 
@@ -19,8 +19,9 @@ use axum::routing::get;
 use health_runtime_testing::fault::{Fault, FaultProxy};
 use health_runtime_testing::kubelet::{Event, Kubelet, Log};
 use health_runtime_testing::traffic::Traffic;
+use tests::postgres_server::{PostgresServer, USER};
 use tests::redis_server::RedisServer;
-use tests::secrets::{AI_SERVICEBUS_KEY as SERVICEBUS_KEY, SECRET_API_KEY};
+use tests::secrets::{AI_SERVICEBUS_KEY as SERVICEBUS_KEY, SECRET_API_KEY, SECRET_PASSWORD};
 use tests::servicebus_peer::ServiceBusPeer;
 
 const BOUND: Duration = Duration::from_secs(60);
@@ -48,8 +49,8 @@ async fn openai() -> std::net::SocketAddr {
     addr
 }
 
-/// The pod, every dependency healthy: PostgreSQL behind `database`, and Service Bus
-/// answered by `servicebus`.
+/// The pod, every dependency healthy: the private PostgreSQL behind `database`, and
+/// Service Bus answered by `servicebus`.
 async fn pod(
     database: &FaultProxy,
     redis: &RedisServer,
@@ -65,7 +66,10 @@ async fn pod(
         .time_scale(SCALE)
         .env(
             "DATABASE_URL",
-            format!("postgres://postgres@{}/test", database.addr()),
+            format!(
+                "postgres://{USER}:{SECRET_PASSWORD}@{}/postgres",
+                database.addr()
+            ),
         )
         .env("REDIS_URL", format!("redis://{}", redis.addr()))
         .env("AZURE_OPENAI_ENDPOINT", format!("http://{openai}"))
@@ -84,7 +88,8 @@ fn count(log: &Log, event: &Event) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_30_s_database_outage_takes_the_pod_out_of_traffic_and_restarts_nothing() {
     let redis = RedisServer::start();
-    let database = FaultProxy::start("127.0.0.1:5432".parse().unwrap()).await;
+    let postgres = PostgresServer::start(SECRET_PASSWORD);
+    let database = FaultProxy::start(postgres.addr()).await;
     let servicebus = ServiceBusPeer::start("jobs", SERVICEBUS_KEY).await;
     let pod = pod(&database, &redis, &servicebus).await;
     pod.wait_for("ready", BOUND, Log::ever_ready).await;
@@ -106,7 +111,8 @@ async fn a_30_s_database_outage_takes_the_pod_out_of_traffic_and_restarts_nothin
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_with_no_failed_request() {
     let redis = RedisServer::start();
-    let database = FaultProxy::start("127.0.0.1:5432".parse().unwrap()).await;
+    let postgres = PostgresServer::start(SECRET_PASSWORD);
+    let database = FaultProxy::start(postgres.addr()).await;
     let servicebus = ServiceBusPeer::start("jobs", SERVICEBUS_KEY).await;
     let pod = pod(&database, &redis, &servicebus).await;
     pod.wait_for("ready", BOUND, Log::ever_ready).await;

@@ -3,15 +3,47 @@
 //! kubelet judges an `httpGet` probe.
 //!
 //! ```text
-//! health-probe http://127.0.0.1:8000/health/ready --timeout 2s
+//! health-probe http://127.0.0.1:8000/health/ready --timeout 2s --header 'Accept: application/json'
 //! ```
 //!
 //! exits 0 when the status is 2xx or 3xx, and 1 otherwise: a 4xx/5xx status, a refused
-//! connection, no complete status line, or no answer within the timeout. Like the kubelet,
-//! it follows redirects to the same host (so a 302 to a 503 is a failure) and stops at the
-//! 10th; a redirect to another host is judged by its own 3xx. The timeout bounds the whole
-//! exchange (name lookup, connect, request, response and every redirect), and each
-//! request goes on a fresh connection, closed after the response head.
+//! connection, a malformed answer, a body that cannot be read, or no answer within the
+//! timeout.
+//!
+//! # As the kubelet probes
+//!
+//! The request and the rules for its answer are the kubelet's (`pkg/probe/http`, Go's
+//! `net/http` client it runs), each with a test:
+//!
+//! - **The request** (`request.go`, `newProbeRequest`): `GET` on a fresh connection closed
+//!   after the answer (`Connection: close`), `Accept: */*` unless a header sets `Accept` (an
+//!   empty one removes it), the probe's headers as given (`Host` names the host; a name
+//!   given twice sends both values).
+//! - **Redirects** (`http.go`, `RedirectChecker`, and `Client.do`): a `Location` is resolved
+//!   against the URL that answered it as Go's `net/url` does (RFC 3986, `../` and `./`
+//!   removed); the redirect is followed when its host name equals the first request's,
+//!   compared as written (case-sensitive, without port or IPv6 brackets: `[::1]:8000` and
+//!   `::1` are one host, `localhost` and `LOCALHOST` two); another host ends the chain with
+//!   its own 3xx, which counts as a success (the kubelet's warning); the 10th redirect is a
+//!   failure. Each hop carries the probe's headers and a `Referer` naming the URL that
+//!   redirected; a custom `Host` is kept through relative `Location`s only.
+//! - **The answer** (`DoHTTPProbe`): 200 ≤ status < 400 is a success. The body is read, up
+//!   to 10 KiB (`maxRespBodyLength`; a longer body is cut there, not an error): a body that
+//!   stops short of its `Content-Length` or its last chunk, or is still arriving when the
+//!   timeout runs out, is a failure.
+//! - **The timeout** (`Client.Timeout`) bounds everything: name lookup, connections, every
+//!   redirect, and the body.
+//!
+//! # Where it differs, being a Docker `HEALTHCHECK`
+//!
+//! - A body that cannot be read exits 1. The kubelet instead throws that result away
+//!   (neither success nor failure) and tries again, up to three times.
+//! - No TLS: a probe calls its own container on plain HTTP. An `https://` URL is refused;
+//!   a same-host redirect to `https://` is followed and fails, as the kubelet's does
+//!   against a plain-HTTP server (against a TLS server, the kubelet would go on).
+//! - `User-Agent: health-probe/<version>` where the kubelet sends
+//!   `kube-probe/<major>.<minor>` (`--header 'User-Agent: ...'` sets another).
+//! - Host names resolve through the system's resolver rather than Go's.
 //!
 //! In a Dockerfile:
 //!
@@ -25,66 +57,125 @@
 //! failed. The binary links only the C library; build it for `x86_64-unknown-linux-musl`
 //! (or `aarch64-...`) to copy it into `distroless/static` or `scratch`.
 //!
-//! It speaks plain HTTP/1.1 over `std::net` with no dependency: a probe calls the
-//! container's own port, so it needs neither TLS nor an async runtime, and the binary stays
-//! a few hundred kilobytes.
+//! It speaks plain HTTP/1.1 over `std::net` with no dependency, so the binary stays a few
+//! hundred kilobytes. The library is the same prober: [`HttpGet`] sends a probe,
+//! [`Url`] reads URLs as Go does.
 
 use std::fmt;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// A parsed `http://host[:port][/path]` URL.
-///
-/// ```
-/// let target = health_probe::Target::parse("http://[::1]/health").unwrap();
-/// assert_eq!((target.host.as_str(), target.port, target.path.as_str()), ("[::1]", 80, "/health"));
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// The host, as written (a name, an IPv4 address, or an IPv6 address in brackets).
-    pub host: String,
-    /// The port (80 when the URL has none).
-    pub port: u16,
-    /// The path and query, starting with `/`.
-    pub path: String,
-}
+mod request;
+mod url;
+mod wire;
 
-/// Why a probe failed.
+pub use request::{HttpGet, MAX_BODY};
+pub use url::{Url, UrlError};
+
+/// The answer that ended a probe's chain of redirects.
 ///
-/// ```
-/// use health_probe::{ProbeError, Target};
+/// ```no_run
+/// use std::time::Duration;
+/// use health_probe::{HttpGet, Url};
 ///
-/// match Target::parse("https://example.com/health") {
-///     Err(ProbeError::InvalidUrl(reason)) => println!("not probed: {reason}"),
-///     other => panic!("{other:?}"),
+/// let answer = HttpGet::new(Url::parse("http://127.0.0.1:8000/health").unwrap())
+///     .send(Duration::from_secs(1))
+///     .unwrap();
+/// if answer.is_warning() {
+///     println!("{} redirects elsewhere: not followed, counted as a success", answer.url);
 /// }
 /// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// Its status code.
+    pub status: u16,
+    /// The URL that gave it.
+    pub url: Url,
+    /// How many redirects were followed to reach it.
+    pub redirects: usize,
+    /// Its body, up to [`MAX_BODY`] bytes.
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// Whether the kubelet counts it as a success: 200 ≤ status < 400.
+    pub fn is_success(&self) -> bool {
+        is_success(self.status)
+    }
+
+    /// Whether it is a 3xx that ended the chain (a redirect to another host, or one
+    /// without `Location`): a success the kubelet reports with a warning ("Probe
+    /// terminated redirects").
+    pub fn is_warning(&self) -> bool {
+        (300..400).contains(&self.status)
+    }
+}
+
+/// Why a probe has no answer to judge: a failure, whatever the cause.
+///
+/// ```
+/// use health_probe::{ProbeError, Url};
+///
+/// match Url::parse("http://host:port/health") {
+///     Err(error) => println!("not probed: {error}"),
+///     Ok(url) => println!("{url}"),
+/// }
+/// assert!(ProbeError::Body("unexpected EOF".into()).is_body_error());
+/// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ProbeError {
-    /// The URL is not `http://host[:port][/path]`.
+    /// The URL given is not `http://host[:port][/path]`.
     InvalidUrl(String),
+    /// The request cannot be sent: a header name or value, or a `Host`, no HTTP message
+    /// may carry, or a port out of range.
+    InvalidRequest(String),
     /// The host name does not resolve.
     Resolve(std::io::Error),
-    /// Connecting, writing or reading failed.
+    /// Connecting, writing or reading the response head failed.
     Io(std::io::Error),
-    /// The answer does not start with an HTTP status line.
+    /// The answer is not an HTTP/1.x response head.
     BadResponse(String),
-    /// No status line within the timeout.
+    /// No response head within the timeout.
     TimedOut(Duration),
+    /// A redirect's `Location` is not a URL.
+    Redirect(String),
     /// The 10th redirect of a chain on the same host.
     TooManyRedirects,
+    /// A redirect leads to a scheme this probe cannot speak: `https` (it has no TLS) or
+    /// anything but `http`.
+    UnsupportedScheme(String),
+    /// The head arrived but the body could not be read: cut short of its length, broken,
+    /// or still arriving when the timeout ran out. The kubelet throws such a result away
+    /// and probes again ([`ProbeError::is_body_error`]).
+    Body(String),
+}
+
+impl ProbeError {
+    /// Whether the head arrived but the body could not be read: what the kubelet's
+    /// `DoHTTPProbe` returns as an error rather than a failure, so that its prober retries.
+    pub fn is_body_error(&self) -> bool {
+        matches!(self, ProbeError::Body(_))
+    }
 }
 
 impl fmt::Display for ProbeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ProbeError::InvalidUrl(reason) => write!(f, "invalid URL: {reason}"),
+            ProbeError::InvalidRequest(reason) => write!(f, "cannot send the request: {reason}"),
             ProbeError::Resolve(error) => write!(f, "cannot resolve the host: {error}"),
             ProbeError::Io(error) => write!(f, "{error}"),
-            ProbeError::BadResponse(line) => write!(f, "not an HTTP response: {line:?}"),
+            ProbeError::BadResponse(reason) => write!(f, "not an HTTP response: {reason}"),
             ProbeError::TooManyRedirects => f.write_str("stopped after 10 redirects"),
+            ProbeError::Redirect(reason) => f.write_str(reason),
+            ProbeError::UnsupportedScheme(scheme) if scheme == "https" => f.write_str(
+                "cannot follow a redirect to https: health-probe speaks plain HTTP only \
+                 (the kubelet would try a TLS handshake, which fails on a plain-HTTP server)",
+            ),
+            ProbeError::UnsupportedScheme(scheme) => {
+                write!(f, "unsupported protocol scheme {scheme:?}")
+            }
+            ProbeError::Body(reason) => write!(f, "the body could not be read: {reason}"),
             ProbeError::TimedOut(timeout) => {
                 write!(f, "no response within {} ms", timeout.as_millis())
             }
@@ -94,78 +185,33 @@ impl fmt::Display for ProbeError {
 
 impl std::error::Error for ProbeError {}
 
-/// Reading a URL into a [`Target`].
+/// The URL a command line names: `http://host[:port][/path]`, parsed as Go parses it.
+/// `https` is refused, since the probe has no TLS.
 ///
 /// ```
-/// let target = health_probe::Target::parse("http://localhost:8080").unwrap();
-/// assert_eq!(target.path, "/");
+/// let url = health_probe::parse_target("http://[::1]:8000/health/ready").unwrap();
+/// assert_eq!((url.hostname(), url.port()), ("::1", "8000"));
+/// assert!(health_probe::parse_target("https://example.com/").is_err());
 /// ```
-impl Target {
-    /// Parses `http://host[:port][/path]`; `https` is refused, since a probe calls its
-    /// own container in plain HTTP.
-    ///
-    /// ```
-    /// let target = health_probe::Target::parse("http://127.0.0.1:8000/health/ready").unwrap();
-    /// assert_eq!((target.host.as_str(), target.port, target.path.as_str()),
-    ///            ("127.0.0.1", 8000, "/health/ready"));
-    /// ```
-    pub fn parse(url: &str) -> Result<Target, ProbeError> {
-        let invalid = |reason: &str| ProbeError::InvalidUrl(format!("{reason} in `{url}`"));
-        let rest = match url.split_once("://") {
-            Some(("http", rest)) => rest,
-            Some(("https", _)) => return Err(invalid("https is not supported (no TLS); use http")),
-            Some(_) => return Err(invalid("the scheme must be http")),
-            None => return Err(invalid("expected http://host[:port][/path]")),
-        };
-        let (authority, path) = match rest.find(['/', '?']) {
-            Some(i) if rest.as_bytes()[i] == b'/' => (&rest[..i], rest[i..].to_owned()),
-            Some(i) => (&rest[..i], format!("/{}", &rest[i..])),
-            None => (rest, "/".to_owned()),
-        };
-        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let (host, after) = v6.split_once(']').ok_or_else(|| invalid("unclosed `[`"))?;
-            (format!("[{host}]"), after.strip_prefix(':'))
-        } else {
-            match authority.rsplit_once(':') {
-                Some((host, port)) => (host.to_owned(), Some(port)),
-                None => (authority.to_owned(), None),
-            }
-        };
-        if host.is_empty() || host == "[]" || authority.contains('@') {
-            return Err(invalid("expected a host"));
-        }
-        let port = match port {
-            None => 80,
-            Some(port) => port.parse().map_err(|_| invalid("invalid port"))?,
-        };
-        Ok(Target { host, port, path })
+pub fn parse_target(text: &str) -> Result<Url, ProbeError> {
+    let invalid = |reason: &str| ProbeError::InvalidUrl(format!("{reason} in `{text}`"));
+    let url = Url::parse(text).map_err(|error| ProbeError::InvalidUrl(error.to_string()))?;
+    match url.scheme() {
+        "http" => {}
+        "https" => return Err(invalid("https is not supported (no TLS); use http")),
+        "" => return Err(invalid("expected http://host[:port][/path]")),
+        _ => return Err(invalid("the scheme must be http")),
     }
-
-    fn addresses(&self) -> Result<Vec<SocketAddr>, ProbeError> {
-        let host = self.host.trim_start_matches('[').trim_end_matches(']');
-        (host, self.port)
-            .to_socket_addrs()
-            .map(Iterator::collect)
-            .map_err(ProbeError::Resolve)
+    if url.hostname().is_empty() {
+        return Err(invalid("expected a host"));
     }
-
-    /// Where a `Location` leads: an absolute `http://` URL, or a path on this target.
-    fn redirect(&self, location: &str) -> Option<Target> {
-        if location.contains("://") {
-            return Target::parse(location).ok();
-        }
-        let path = if location.starts_with('/') {
-            location.to_owned()
-        } else {
-            let dir = self.path.split('?').next().unwrap_or("/");
-            let dir = dir.rsplit_once('/').map_or("", |(dir, _)| dir);
-            format!("{dir}/{location}")
-        };
-        Some(Target {
-            path,
-            ..self.clone()
-        })
+    if url.has_userinfo() {
+        return Err(invalid("user information is not supported"));
     }
+    if url.port().parse::<u16>().is_err() && !url.port().is_empty() {
+        return Err(invalid("invalid port"));
+    }
+    Ok(url)
 }
 
 /// Whether the kubelet counts `status` as a success: 200 ≤ status < 400.
@@ -179,137 +225,18 @@ pub fn is_success(status: u16) -> bool {
     (200..400).contains(&status)
 }
 
-/// `GET`s `target` and returns the final status code, or why there is none, within
-/// `timeout` for the whole exchange (name lookup and redirects included). Same-host
-/// redirects are followed as the kubelet follows them; the 10th is an error.
+/// A `--header` argument, `Name: value` as curl takes it (`Accept:` gives an empty value,
+/// which removes the default `Accept`).
 ///
-/// ```no_run
-/// use std::time::Duration;
-/// use health_probe::{Target, is_success, probe};
-///
-/// let target = Target::parse("http://127.0.0.1:8000/health/ready").unwrap();
-/// let healthy = matches!(probe(&target, Duration::from_secs(2)), Ok(status) if is_success(status));
-/// std::process::exit(if healthy { 0 } else { 1 });
 /// ```
-pub fn probe(target: &Target, timeout: Duration) -> Result<u16, ProbeError> {
-    // Name lookup cannot be given a deadline in std; a thread bounds it with the rest.
-    let (sender, receiver) = mpsc::channel();
-    let target = target.clone();
-    std::thread::spawn(move || {
-        let _ = sender.send(follow(target, Instant::now() + timeout));
-    });
-    receiver
-        .recv_timeout(timeout)
-        .unwrap_or(Err(ProbeError::TimedOut(timeout)))
-}
-
-/// The kubelet's `RedirectChecker`: another host ends the chain with its own status.
-const MAX_REDIRECTS: usize = 10;
-
-fn follow(mut target: Target, deadline: Instant) -> Result<u16, ProbeError> {
-    let first_host = target.host.clone();
-    for _ in 0..MAX_REDIRECTS {
-        let (status, location) = exchange(&target, deadline)?;
-        let next = match location {
-            Some(location) if matches!(status, 301 | 302 | 303 | 307 | 308) => {
-                target.redirect(&location)
-            }
-            _ => None,
-        };
-        match next {
-            Some(next) if next.host.eq_ignore_ascii_case(&first_host) => target = next,
-            _ => return Ok(status),
-        }
-    }
-    Err(ProbeError::TooManyRedirects)
-}
-
-/// One request on a fresh connection: the status and the `Location` header, if any.
-fn exchange(target: &Target, deadline: Instant) -> Result<(u16, Option<String>), ProbeError> {
-    let remaining = || {
-        deadline
-            .checked_duration_since(Instant::now())
-            .filter(|d| !d.is_zero())
-            .ok_or(ProbeError::TimedOut(Duration::ZERO))
-    };
-    let mut last_error = None;
-    let mut stream = None;
-    for address in target.addresses()? {
-        match TcpStream::connect_timeout(&address, remaining()?) {
-            Ok(connected) => {
-                stream = Some(connected);
-                break;
-            }
-            Err(error) => last_error = Some(error),
-        }
-    }
-    let mut stream = stream.ok_or_else(|| {
-        ProbeError::Io(last_error.unwrap_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::NotFound, "the host has no address")
-        }))
-    })?;
-    let host = if target.port == 80 {
-        target.host.clone()
-    } else {
-        format!("{}:{}", target.host, target.port)
-    };
-    let request = format!(
-        "GET {} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: health-probe/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-        target.path,
-        env!("CARGO_PKG_VERSION")
-    );
-    stream
-        .set_write_timeout(Some(remaining()?))
-        .map_err(ProbeError::Io)?;
-    stream
-        .write_all(request.as_bytes())
-        .map_err(ProbeError::Io)?;
-    let mut head = Vec::with_capacity(256);
-    let mut buffer = [0u8; 512];
-    // The status line and, for a redirect, the headers up to the blank line.
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
-        stream
-            .set_read_timeout(Some(remaining()?))
-            .map_err(ProbeError::Io)?;
-        match stream.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => head.extend_from_slice(&buffer[..n]),
-            Err(error) if is_timeout(&error) => return Err(ProbeError::TimedOut(Duration::ZERO)),
-            Err(error) => return Err(ProbeError::Io(error)),
-        }
-    }
-    Ok((status_of(&head)?, location_of(&head)))
-}
-
-/// The `Location` header of a response head.
-fn location_of(head: &[u8]) -> Option<String> {
-    let head = String::from_utf8_lossy(head);
-    head.split("\r\n").skip(1).find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.trim()
-            .eq_ignore_ascii_case("location")
-            .then(|| value.trim().to_owned())
-    })
-}
-
-fn is_timeout(error: &std::io::Error) -> bool {
-    matches!(
-        error.kind(),
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-    )
-}
-
-/// The status code of a response starting with `HTTP/1.x NNN`.
-fn status_of(head: &[u8]) -> Result<u16, ProbeError> {
-    let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
-    let line = String::from_utf8_lossy(line).trim_end().to_owned();
-    let mut parts = line.split(' ');
-    let version = parts.next().unwrap_or_default();
-    let status = parts.next().unwrap_or_default();
-    if !version.starts_with("HTTP/") || status.len() != 3 {
-        return Err(ProbeError::BadResponse(line));
-    }
-    status.parse().map_err(|_| ProbeError::BadResponse(line))
+/// assert_eq!(health_probe::parse_header("X-Probe: docker"), Some(("X-Probe", "docker")));
+/// assert_eq!(health_probe::parse_header("Accept:"), Some(("Accept", "")));
+/// assert_eq!(health_probe::parse_header("no colon"), None);
+/// ```
+pub fn parse_header(text: &str) -> Option<(&str, &str)> {
+    let (name, value) = text.split_once(':')?;
+    let name = name.trim();
+    (!name.is_empty()).then_some((name, value.trim()))
 }
 
 /// Parses a timeout such as `2s`, `500ms`, `1.5s` or `3` (seconds).
@@ -338,19 +265,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_urls() {
-        let t = Target::parse("http://localhost/health").unwrap();
+    fn reads_command_line_targets() {
+        let url = parse_target("http://localhost/health").unwrap();
         assert_eq!(
-            (t.host.as_str(), t.port, t.path.as_str()),
-            ("localhost", 80, "/health")
+            (url.hostname(), url.port(), url.request_uri().as_str()),
+            ("localhost", "", "/health")
         );
-        let t = Target::parse("http://[::1]:9000").unwrap();
-        assert_eq!(
-            (t.host.as_str(), t.port, t.path.as_str()),
-            ("[::1]", 9000, "/")
-        );
-        let t = Target::parse("http://10.0.0.1:8000?x=1").unwrap();
-        assert_eq!(t.path, "/?x=1");
+        let url = parse_target("http://10.0.0.1:8000?x=1").unwrap();
+        assert_eq!(url.request_uri(), "/?x=1");
         for bad in [
             "https://x/",
             "ftp://x",
@@ -358,30 +280,10 @@ mod tests {
             "http://:80/",
             "http://h:99999/",
             "http://u:p@h/",
+            "127.0.0.1:8000/health",
         ] {
-            assert!(Target::parse(bad).is_err(), "{bad}");
+            assert!(parse_target(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn reads_status_lines() {
-        assert_eq!(
-            status_of(b"HTTP/1.1 503 Service Unavailable\r\n").unwrap(),
-            503
-        );
-        assert_eq!(status_of(b"HTTP/1.0 200 OK\r\n").unwrap(), 200);
-        assert!(status_of(b"SSH-2.0-OpenSSH\r\n").is_err());
-        assert!(status_of(b"").is_err());
-    }
-
-    #[test]
-    fn reads_the_location_of_a_redirect() {
-        let head = b"HTTP/1.1 302 Found\r\ncontent-length: 0\r\nLocation: /health\r\n\r\n";
-        assert_eq!(location_of(head).as_deref(), Some("/health"));
-        assert_eq!(location_of(b"HTTP/1.1 200 OK\r\n\r\n"), None);
-        let target = Target::parse("http://127.0.0.1:8000/a/b").unwrap();
-        assert_eq!(target.redirect("c").unwrap().path, "/a/c");
-        assert_eq!(target.redirect("http://other:80/x").unwrap().host, "other");
     }
 
     #[test]

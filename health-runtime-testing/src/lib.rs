@@ -8,12 +8,13 @@
 //! So "a 30 s database outage gives 0 restarts" is a few lines:
 //!
 //! ```no_run
-//! # async fn doc() {
+//! # async fn doc(postgres: std::net::SocketAddr) {
 //! use std::time::Duration;
 //! use health_runtime_testing::fault::{Fault, FaultProxy};
 //! use health_runtime_testing::kubelet::{Event, Kubelet, Log};
 //!
-//! let database = FaultProxy::start("127.0.0.1:5432".parse().unwrap()).await;
+//! // `postgres`: a PostgreSQL server the test started on a free port.
+//! let database = FaultProxy::start(postgres).await;
 //! // In a test of your own crate: `env!("CARGO_BIN_EXE_my-service")`.
 //! let pod = Kubelet::from_service("target/debug/my-service")
 //!     .env("DATABASE_URL", format!("postgres://postgres@{}/test", database.addr()))
@@ -29,6 +30,8 @@
 //! assert_eq!(log.restarts(), 0);
 //! # }
 //! ```
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod fault;
 pub mod kubelet;

@@ -9,10 +9,14 @@
 //! `redis-server` on a free loopback port.
 #![cfg(all(feature = "deploy", feature = "grpc"))]
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use health_runtime::{Check, Health, Probe};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tests::example::binary;
 use tests::kubelet::{Event, Kubelet, Log, Outcome, ServingStatus, captured, grpc_check};
 use tests::process::free_port;
@@ -136,6 +140,48 @@ async fn grpc_prober_probe_bounds_the_dial_and_the_rpc_by_one_timeout() {
             began.elapsed()
         );
     }
+}
+
+/// An HTTP/2 server that completes the handshake, takes every request (counted) and
+/// never answers it: no headers, no trailers, no reset.
+async fn never_answers() -> (SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&requests);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let counted = Arc::clone(&counted);
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |_request| {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    std::future::pending::<Result<hyper::Response<String>, Infallible>>()
+                });
+                let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(socket), service)
+                    .await;
+            });
+        }
+    });
+    (addr, requests)
+}
+
+/// `grpcProber.Probe`: the one context of `timeoutSeconds` also bounds the `Check` RPC,
+/// so an RPC the server took and never answers is a failure within the timeout.
+#[tokio::test]
+async fn grpc_prober_probe_fails_an_rpc_never_answered_within_the_timeout() {
+    let (addr, requests) = never_answers().await;
+    let began = Instant::now();
+    let outcome = grpc_check(addr, "liveness", TIMEOUT).await;
+    let took = began.elapsed();
+    assert_eq!(outcome, Outcome::TimedOut);
+    assert!(outcome.counts() && !outcome.is_success());
+    assert!(
+        took >= TIMEOUT && took < TIMEOUT + Duration::from_millis(500),
+        "{took:?}"
+    );
+    // The dial succeeded and the RPC reached the server: it is the call that timed out.
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
 }
 
 /// The example under the Deployment it prints for itself (`grpc_service probes kubernetes

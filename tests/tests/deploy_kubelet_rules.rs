@@ -8,7 +8,10 @@
 use std::time::Duration;
 
 use health_runtime::Probe;
-use tests::kubelet::{Event, Kubelet, Log, Outcome, captured, raw_http_server};
+use tests::kubelet::{
+    Event, Kubelet, Log, Outcome, ScriptedServer, captured, raw_http_server, reply, request_header,
+    request_target,
+};
 
 const TARGET: &str = env!("CARGO_BIN_EXE_probe_target");
 const BOUND: Duration = Duration::from_secs(30);
@@ -331,5 +334,71 @@ async fn do_probe_throws_away_prober_errors() {
         log.outcomes(Probe::Liveness),
         [&Outcome::Status(500)],
         "{log}"
+    );
+}
+
+/// `NewRequestForHTTPGetAction`: the request is built from the manifest's `httpGet`, its
+/// `httpHeaders` (a `Host`, an empty `Accept` that removes the default) and its `host`
+/// (the host called instead of the pod's IP). Readiness names the service's port (8000,
+/// which nothing serves here); startup and liveness call a server on a port of their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_request_for_http_get_action_takes_http_headers_and_host_from_the_manifest() {
+    let server = ScriptedServer::start("127.0.0.1:0", |_, _| {
+        reply("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    })
+    .await;
+    let port = server.addr().port();
+    let probes = format!(
+        "readinessProbe: {{httpGet: {{path: /ready, port: http}}, periodSeconds: 100}}
+startupProbe: {{httpGet: {{path: /started, port: {port}, host: localhost}}, periodSeconds: 1}}
+livenessProbe: {{httpGet: {{path: /live, port: {port}, httpHeaders: [{{name: Host, value: api.example.com}}, {{name: Accept, value: ''}}, {{name: x-probe, value: kubelet}}]}}, periodSeconds: 1}}"
+    );
+    let pod = kubelet("/bin/sh", &pod_manifest(30, &probes), 50)
+        .arg("-c")
+        .arg("sleep 30")
+        .start();
+    let log = pod
+        .wait_for("a liveness probe", BOUND, |log| {
+            !log.outcomes(Probe::Liveness).is_empty()
+        })
+        .await;
+    drop(pod);
+    assert_eq!(
+        log.outcomes(Probe::Startup),
+        [&Outcome::Status(200)],
+        "{log}"
+    );
+    assert_eq!(
+        log.outcomes(Probe::Liveness)[0],
+        &Outcome::Status(200),
+        "{log}"
+    );
+    let requests = server.requests();
+    let find = |path: &str| {
+        requests
+            .iter()
+            .find(|r| request_target(r) == path)
+            .unwrap_or_else(|| panic!("no request for {path}: {requests:#?}"))
+    };
+    let started = find("/started");
+    let host = format!("localhost:{port}");
+    assert_eq!(
+        request_header(started, "host"),
+        Some(host.as_str()),
+        "{started}"
+    );
+    assert_eq!(request_header(started, "accept"), Some("*/*"), "{started}");
+    let live = find("/live");
+    assert_eq!(
+        request_header(live, "host"),
+        Some("api.example.com"),
+        "{live}"
+    );
+    assert_eq!(request_header(live, "accept"), None, "{live}");
+    assert_eq!(request_header(live, "x-probe"), Some("kubelet"), "{live}");
+    assert_eq!(
+        request_header(live, "user-agent"),
+        Some("kube-probe/1.34"),
+        "{live}"
     );
 }

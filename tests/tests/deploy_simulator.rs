@@ -1,5 +1,6 @@
 //! The kubelet simulator's HTTP probe against real servers, each behaviour named after
-//! the kubelet function it mirrors (`pkg/probe/http/http.go`, `pkg/kubelet/prober`).
+//! the kubelet function it mirrors (`pkg/probe/http/http.go` and `request.go`, Go's
+//! `net/http` `Client.do` they run, `pkg/kubelet/prober`).
 #![cfg(feature = "deploy")]
 
 use std::collections::HashSet;
@@ -12,7 +13,10 @@ use axum::extract::{ConnectInfo, Path};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
-use tests::kubelet::{Outcome, http_get, raw_http_server};
+use tests::kubelet::{
+    HttpGet, Outcome, ScriptedServer, found, http_get, raw_http_server, reply, request_header,
+    request_target,
+};
 use tokio::net::TcpListener;
 
 const TIMEOUT: Duration = Duration::from_secs(1);
@@ -195,4 +199,154 @@ async fn the_http_prober_opens_a_fresh_connection_per_probe() {
     let peers = peers.lock().unwrap();
     assert_eq!(peers.len(), 5);
     assert_eq!(peers.iter().collect::<HashSet<_>>().len(), 5, "{peers:?}");
+}
+
+fn ok() -> tests::kubelet::Reply {
+    reply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+}
+
+fn unavailable() -> tests::kubelet::Reply {
+    reply("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\ndown")
+}
+
+/// `RedirectChecker` compares host names only: a same-host redirect to `https://` is
+/// followed, and on a plain-HTTP server the TLS handshake fails. A failure, not the 302.
+#[tokio::test]
+async fn redirect_checker_follows_a_same_host_https_redirect_which_fails_on_plain_http() {
+    let server = ScriptedServer::start("127.0.0.1:0", |head, addr| match request_target(head) {
+        "/secure" => found(&format!("https://127.0.0.1:{}/ok", addr.port())),
+        _ => ok(),
+    })
+    .await;
+    let outcome = http_get(server.addr(), "/secure", TIMEOUT).await;
+    assert!(
+        matches!(&outcome, Outcome::Error(e) if e.contains("https")),
+        "{outcome:?}"
+    );
+    assert!(!outcome.is_success() && outcome.counts());
+}
+
+/// `RedirectChecker` compares `URL.Hostname()`, which drops an IPv6 address's brackets: an
+/// absolute `http://[::1]:PORT/...` redirect from `[::1]` is followed.
+#[tokio::test]
+async fn redirect_checker_follows_an_absolute_ipv6_redirect_to_the_same_address() {
+    let server = ScriptedServer::start("[::1]:0", |head, addr| match request_target(head) {
+        "/start" => found(&format!("http://[::1]:{}/down", addr.port())),
+        _ => unavailable(),
+    })
+    .await;
+    assert_eq!(
+        http_get(server.addr(), "/start", TIMEOUT).await,
+        Outcome::Status(503)
+    );
+    let targets: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|h| request_target(h).to_owned())
+        .collect();
+    assert_eq!(targets, ["/start", "/down"]);
+}
+
+/// `Client.do` resolves a `Location` as `URL.Parse` does (RFC 3986 §5.2): dot segments are
+/// removed before the next request goes out.
+#[tokio::test]
+async fn client_do_resolves_a_relative_location_and_its_dot_segments() {
+    let server = ScriptedServer::start("127.0.0.1:0", |head, _| match request_target(head) {
+        "/probes/a/live" => found("../../ok?from=live"),
+        "/ok?from=live" => ok(),
+        _ => unavailable(),
+    })
+    .await;
+    assert_eq!(
+        http_get(server.addr(), "/probes/a/live", TIMEOUT).await,
+        Outcome::Status(200)
+    );
+    let targets: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|h| request_target(h).to_owned())
+        .collect();
+    assert_eq!(targets, ["/probes/a/live", "/ok?from=live"]);
+}
+
+/// `RedirectChecker` compares host names with `!=`: `LOCALHOST` is not `localhost`, so the
+/// chain ends with the 302, a success the kubelet reports as a warning.
+#[tokio::test]
+async fn redirect_checker_compares_host_names_case_sensitively() {
+    let server = ScriptedServer::start("127.0.0.1:0", |head, addr| match request_target(head) {
+        "/start" => found(&format!("http://LOCALHOST:{}/down", addr.port())),
+        _ => unavailable(),
+    })
+    .await;
+    let probe = HttpGet::on_host("localhost", server.addr().port(), "/start");
+    let outcome = probe.probe(TIMEOUT).await;
+    assert_eq!(outcome, Outcome::Status(302));
+    assert!(outcome.is_success() && outcome.is_warning());
+    assert_eq!(server.requests().len(), 1);
+}
+
+/// `ReadAtMost` on a chunked body cut before its last chunk: a prober error, retried and
+/// thrown away, like a body short of its `Content-Length`.
+#[tokio::test]
+async fn run_probe_with_retries_discards_a_chunked_body_cut_short() {
+    let server = ScriptedServer::start("127.0.0.1:0", |_, _| {
+        reply("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nhalf\r\n")
+    })
+    .await;
+    let outcome = http_get(server.addr(), "/", TIMEOUT).await;
+    assert!(matches!(outcome, Outcome::Discarded(_)), "{outcome:?}");
+    // One try and two retries.
+    assert_eq!(server.requests().len(), 3);
+}
+
+/// `newProbeRequest` with a probe's `httpHeaders`: `Host` names the host, an empty
+/// `Accept` removes the default `*/*`, other headers go as given, next to the kubelet's
+/// `User-Agent`; `Client.do` sends them again on a redirect, with a `Referer`.
+#[tokio::test]
+async fn new_probe_request_sends_the_probes_http_headers_and_client_do_a_referer() {
+    let server = ScriptedServer::start("127.0.0.1:0", |head, _| match request_target(head) {
+        "/health/first" => found("second"),
+        _ => ok(),
+    })
+    .await;
+    let probe = HttpGet::new(server.addr(), "/health/first")
+        .header("Host", "api.example.com")
+        .header("Accept", "")
+        .header("x-probe", "kubelet");
+    assert_eq!(probe.probe(TIMEOUT).await, Outcome::Status(200));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    for head in &requests {
+        assert_eq!(
+            request_header(head, "host"),
+            Some("api.example.com"),
+            "{head}"
+        );
+        assert_eq!(request_header(head, "accept"), None, "{head}");
+        assert_eq!(request_header(head, "x-probe"), Some("kubelet"), "{head}");
+        assert_eq!(
+            request_header(head, "user-agent"),
+            Some("kube-probe/1.34"),
+            "{head}"
+        );
+        assert_eq!(request_header(head, "connection"), Some("close"), "{head}");
+    }
+    let first = format!("http://{}/health/first", server.addr());
+    assert_eq!(request_header(&requests[0], "referer"), None);
+    assert_eq!(
+        request_header(&requests[1], "referer"),
+        Some(first.as_str())
+    );
+
+    // Without headers of its own, the probe accepts anything and names the pod's address.
+    assert_eq!(
+        http_get(server.addr(), "/plain", TIMEOUT).await,
+        Outcome::Status(200)
+    );
+    let plain = server.requests().pop().unwrap();
+    assert_eq!(request_header(&plain, "accept"), Some("*/*"), "{plain}");
+    assert_eq!(
+        request_header(&plain, "host"),
+        Some(server.addr().to_string().as_str())
+    );
 }

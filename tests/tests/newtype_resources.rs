@@ -1,11 +1,13 @@
-//! Two resources of one type told apart by a newtype: a primary pool on the machine's
-//! PostgreSQL and a "replica" pool whose server is down, each checked by the built-in
-//! check over its own type, through a real listening server.
+//! Two resources of one type told apart by a newtype: a primary pool on a private
+//! PostgreSQL the test starts and a "replica" pool whose server is down, each checked by
+//! the built-in check over its own type, through a real listening server.
 
 use health_runtime::{Health, checks};
 use sqlx::PgPool;
 use tests::http::TestServer;
+use tests::postgres_server::PostgresServer;
 use tests::process::free_port;
+use tests::secrets::SECRET_PASSWORD;
 
 struct Replica(PgPool);
 
@@ -35,7 +37,8 @@ async fn a_newtype_keeps_two_pools_of_one_type_apart() {
         "Replica not initialised"
     );
 
-    let primary = PgPool::connect_lazy("postgres://postgres@127.0.0.1:5432/test").expect("url");
+    let postgres = PostgresServer::start(SECRET_PASSWORD);
+    let primary = PgPool::connect_lazy(&postgres.url()).expect("url");
     let down = format!("postgres://postgres@127.0.0.1:{}/test", free_port());
     let replica = PgPool::connect_lazy(&down).expect("url");
     health.provide(primary);

@@ -2,82 +2,20 @@
 //! its timeout — is a report, and what the process prints about the panic is redacted:
 //! Rust prints every panic through its panic hook before anything catches it, so the
 //! library's hook prints a check's panic with its message scrubbed and names the check,
-//! and leaves every other panic to the hook it replaced. Run in a child process (this test
-//! binary again), whose stderr is what a pod's log would hold.
+//! and leaves every other panic to the hook it replaced. The checks run in a process of
+//! their own (`src/bin/panics_child.rs`), whose stderr is what a pod's log would hold.
 
 use std::process::Command;
-use std::time::Duration;
 
-use health_runtime::{Check, Health};
-use tests::http::TestServer;
-
-const CHILD: &str = "HEALTH_RUNTIME_TEST_PANICS_CHILD";
-/// Registered with the application; every panic message below carries it.
+/// Registered with the application; every panic message carries it.
 const KEY: &str = "panic-k3y-9b1f2e7d";
 /// In a URL, with no registration: the patterns must catch it.
 const URL_PASSWORD: &str = "pw-in-url-4e8a";
 
-struct PanicsOnDrop;
-
-impl Drop for PanicsOnDrop {
-    fn drop(&mut self) {
-        panic!("dropped while holding {KEY}");
-    }
-}
-
-fn health() -> Health {
-    Health::builder()
-        .without_registered()
-        .secret(KEY)
-        .check(Check::new("in_fn", || {
-            if std::hint::black_box(true) {
-                panic!("login failed with {KEY} for postgres://app:{URL_PASSWORD}@db");
-            }
-            async { true }
-        }))
-        .check(Check::new("in_future", || async {
-            if std::hint::black_box(true) {
-                panic!("token {KEY} refused");
-            }
-            true
-        }))
-        .check(
-            Check::new("on_drop", || async {
-                let _guard = PanicsOnDrop;
-                tokio::time::sleep(Duration::from_secs(60)).await;
-                true
-            })
-            .timeout(Duration::from_millis(100)),
-        )
-        .build()
-        .expect("valid checks")
-}
-
-/// The child: serves the checks, probes readiness twice (the second run proves each check
-/// runs again after its panic), prints the bodies, and panics once outside any check.
-#[tokio::test]
-async fn child() {
-    if std::env::var_os(CHILD).is_none() {
-        return;
-    }
-    let server = TestServer::start(health().router()).await;
-    for _ in 0..2 {
-        let response = server.get("/health/ready").await;
-        // On a line of its own: libtest's "test child ... " has no newline yet.
-        println!(
-            "\nBODY {} {}",
-            response.status.as_u16(),
-            String::from_utf8_lossy(&response.body)
-        );
-    }
-    let _ = std::panic::catch_unwind(|| panic!("a panic of the application, not a check"));
-}
-
 #[test]
 fn a_check_panic_is_printed_redacted_and_every_other_panic_as_before() {
-    let output = Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
-        .env(CHILD, "1")
+    let output = Command::new(env!("CARGO_BIN_EXE_panics_child"))
+        .args([KEY, URL_PASSWORD])
         .env("RUST_BACKTRACE", "0")
         .output()
         .expect("run the child");

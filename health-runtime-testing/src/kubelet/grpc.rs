@@ -10,10 +10,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::prober::{Outcome, ServingStatus};
+use super::outcome::{Outcome, ServingStatus};
 
 #[cfg(feature = "grpc")]
-use super::prober::USER_AGENT;
+use super::http::USER_AGENT;
 
 /// `Check` of `service` on `addr` as the kubelet's gRPC prober does: a fresh plaintext
 /// HTTP/2 connection, the kubelet's `User-Agent`, one deadline of `timeout` over the dial
@@ -73,14 +73,9 @@ pub async fn grpc_check(addr: SocketAddr, service: &str, timeout: Duration) -> O
 }
 
 /// Without the `grpc` feature there is no gRPC client: every gRPC probe is thrown away
-/// with this reason (the pod refuses to start such a manifest first).
+/// (a pod refuses to start such a manifest first).
 #[cfg(not(feature = "grpc"))]
 pub(crate) async fn grpc_check(_addr: SocketAddr, _service: &str, _timeout: Duration) -> Outcome {
     let _ = ServingStatus::Unknown;
-    Outcome::Discarded(NO_GRPC.to_owned())
+    Outcome::Discarded("no gRPC client without the `grpc` feature".to_owned())
 }
-
-/// Why a manifest with gRPC probes cannot run without the `grpc` feature.
-#[cfg(not(feature = "grpc"))]
-pub(crate) const NO_GRPC: &str =
-    "the manifest has grpc: probes; enable the `grpc` feature of health-runtime-testing";

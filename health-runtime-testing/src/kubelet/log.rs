@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use health_runtime::Probe;
 
-use super::prober::Outcome;
+use super::outcome::Outcome;
 
 /// Something that happened to the pod.
 #[derive(Debug, Clone, PartialEq, Eq)]

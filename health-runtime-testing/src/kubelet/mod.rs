@@ -2,6 +2,10 @@
 //! probes it as the kubelet's prober does, restarting it through CrashLoopBackOff when
 //! liveness or startup fails, and deleting it as `kubectl delete pod` does.
 //!
+//! [`Kubelet`] reads the manifest and starts a [`Pod`]; the pod's sync loop
+//! (`sync_loop.rs`) runs one prober worker per probe (`worker.rs`), each probing through
+//! [`HttpGet`] or `grpc_check`.
+//!
 //! Followed from the kubelet, each with a test naming the function it mirrors:
 //!
 //! - `worker.go` (`run`, `doProbe`): one worker per probe for the pod's whole life,
@@ -18,8 +22,10 @@
 //!   a startup probe is started, one without a readiness probe ready, as soon as it runs;
 //!   a started container that is not ready gets its readiness probe run at once (so
 //!   readiness runs right after startup succeeds).
-//! - `prober.go` (`runProbeWithRetries`) and `pkg/probe/http` (`DoHTTPProbe`,
-//!   `RedirectChecker`, `newProbeRequest`): see [`http_get`].
+//! - `prober.go` (`runProbeWithRetries`), `pkg/probe/http` (`DoHTTPProbe`,
+//!   `RedirectChecker`, `newProbeRequest`, `formatURL`) and Go's `net/http` client: see
+//!   [`HttpGet`]. The probe's `host`, `port` (a number or a port name) and `httpHeaders`
+//!   are taken from the manifest.
 //! - `pkg/probe/grpc` (`grpcProber.Probe`, with the `grpc` feature): `SERVING` is a
 //!   success, any other status or RPC error a failure, one timeout over the dial and the
 //!   call, no TLS, the `service` as the manifest gives it; see `grpc_check`.
@@ -30,18 +36,24 @@
 //! - The endpoints controller: the pod is in its Services while ready and not being
 //!   deleted; deletion removes it at once, whatever readiness says.
 //!
+//! Not simulated: `exec` and `tcpSocket` probes and `scheme: HTTPS` (a pod whose manifest
+//! has one refuses to start, rather than run without it), TLS of any kind, the kubelet's
+//! jitter after its own restart and its periodic resync, and any container but the first
+//! with probes.
+//!
 //! Periods, initial delays and back-offs are scaled by the `time_scale` of
 //! [`Kubelet::time_scale`] (how long one manifest second lasts) so that scenarios run in
 //! seconds; timeouts, the preStop hook and the grace period are not, since they bound what
-//! the real process does. The kubelet's jitter after its own restart and its periodic
-//! resync are left out.
+//! the real process does.
 
 mod backoff;
 mod grpc;
+mod http;
 mod log;
+mod outcome;
 mod pod;
-mod prober;
 mod state;
+mod sync_loop;
 mod worker;
 
 use std::net::SocketAddr;
@@ -49,18 +61,19 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use health_runtime::deploy::{DeclaredContainer, LintError, declared_probes};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use health_runtime::deploy::{DeclaredContainer, DeclaredProbe, LintError, declared_probes};
 use tokio::time::Instant;
 
 #[cfg(feature = "grpc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
 pub use self::grpc::grpc_check;
+pub use self::http::{HttpGet, http_get};
 pub use self::log::{Event, Log, Record};
-pub use self::prober::{Outcome, ServingStatus, http_get};
+pub use self::outcome::{Outcome, ServingStatus};
+pub use self::pod::Pod;
 
-use self::pod::{Loop, PodSpec};
-use self::state::{Handler, Message, ProbeSpec, Shared};
+use self::state::{Handler, ProbeSpec, Shared};
+use self::sync_loop::{PodSpec, SyncLoop};
 
 /// A pod of one container running a service binary, probed as its manifest says.
 ///
@@ -281,7 +294,8 @@ impl Kubelet {
     ///
     /// # Panics
     ///
-    /// When the manifest has `grpc:` probes and the `grpc` feature is off.
+    /// When the manifest has a probe the simulator does not run: `exec`, `tcpSocket`,
+    /// `scheme: HTTPS`, or `grpc:` without the `grpc` feature.
     ///
     /// ```no_run
     /// # async fn doc() {
@@ -293,12 +307,9 @@ impl Kubelet {
     /// # }
     /// ```
     pub fn start(self) -> Pod {
-        #[cfg(not(feature = "grpc"))]
-        assert!(
-            self.container.probes.iter().all(|p| p.grpc.is_none()),
-            "{}",
-            grpc::NO_GRPC
-        );
+        if let Some(reason) = self.unsimulated() {
+            panic!("{reason}");
+        }
         let addr = self.addr();
         let grpc_addr = self.grpc_addr();
         let shared = Arc::new(Mutex::new(Shared {
@@ -314,9 +325,9 @@ impl Kubelet {
             log: Log::default(),
         }));
         let spec = self.pod_spec();
-        let pod_loop = Loop::new(spec, Arc::clone(&shared));
-        let messages = pod_loop.messages.clone();
-        let task = tokio::spawn(pod_loop.run());
+        let sync_loop = SyncLoop::new(spec, Arc::clone(&shared));
+        let messages = sync_loop.messages.clone();
+        let task = tokio::spawn(sync_loop.run());
         Pod {
             shared,
             messages,
@@ -326,42 +337,42 @@ impl Kubelet {
         }
     }
 
+    /// Why the pod cannot run as the manifest says, if it cannot.
+    fn unsimulated(&self) -> Option<String> {
+        self.container.probes.iter().find_map(|declared| {
+            let probe = declared.probe;
+            if declared.grpc.is_some() {
+                return (!cfg!(feature = "grpc")).then(|| {
+                    "the manifest has grpc: probes; enable the `grpc` feature of \
+                     health-runtime-testing"
+                        .to_owned()
+                });
+            }
+            if declared.path.is_none() {
+                return Some(format!(
+                    "the {probe} probe is an exec or tcpSocket probe, which the simulator \
+                     does not run (only httpGet and grpc)"
+                ));
+            }
+            let https = declared
+                .scheme
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("https"));
+            https.then(|| {
+                format!("the {probe} probe has scheme: HTTPS; the simulator speaks plain HTTP only")
+            })
+        })
+    }
+
     fn pod_spec(&self) -> PodSpec {
-        let service_port = self.service_port();
-        let grpc_service_port = self.grpc_service_port();
-        let local = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
         let probes = self
             .container
             .probes
             .iter()
             .filter_map(|declared| {
-                let (handler, target) = if let Some(grpc) = &declared.grpc {
-                    // `GRPCAction.Port` is a number: no named port to resolve.
-                    let target = match grpc.port.as_deref().map(str::parse::<u16>) {
-                        Some(Ok(port)) if Some(port) == grpc_service_port => Ok(self.grpc_addr()),
-                        Some(Ok(port)) => Ok(local(port)),
-                        _ => Err(format!("grpc port {:?} is not a number", grpc.port)),
-                    };
-                    // `prober.runProbe`: `service` is `""` unless the probe sets it.
-                    let service = grpc.service.clone().unwrap_or_default();
-                    (Handler::Grpc { service }, target)
-                } else {
-                    let path = declared.path.clone()?; // exec and TCP: not simulated
-                    let target = match declared
-                        .port
-                        .as_deref()
-                        .map(|p| self.container.port_number(p))
-                    {
-                        Some(Some(port)) if Some(port) == service_port => Ok(self.addr()),
-                        Some(Some(port)) => Ok(local(port)),
-                        Some(None) | None => Err(format!("port {:?} not found", declared.port)),
-                    };
-                    (Handler::HttpGet { path }, target)
-                };
                 Some(ProbeSpec {
                     probe: declared.probe,
-                    handler,
-                    target,
+                    handler: self.handler(declared)?,
                     initial_delay_seconds: declared.initial_delay_seconds,
                     period: self.scale
                         * u32::try_from(declared.period_seconds.max(1)).unwrap_or(u32::MAX),
@@ -389,6 +400,59 @@ impl Kubelet {
         }
     }
 
+    /// What the probe calls: the service's own port stands for the port the service's
+    /// probes name; another port is called on loopback as written.
+    fn handler(&self, declared: &DeclaredProbe) -> Option<Handler> {
+        let local = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
+        if let Some(grpc) = &declared.grpc {
+            // `GRPCAction.Port` is a number: no named port to resolve.
+            return Some(match grpc.port.as_deref().map(str::parse::<u16>) {
+                Some(Ok(port)) => Handler::Grpc {
+                    addr: if Some(port) == self.grpc_service_port() {
+                        self.grpc_addr()
+                    } else {
+                        local(port)
+                    },
+                    // `prober.runProbe`: `service` is `""` unless the probe sets it.
+                    service: grpc.service.clone().unwrap_or_default(),
+                },
+                _ => Handler::Unresolved(format!("grpc port {:?} is not a number", grpc.port)),
+            });
+        }
+        let path = declared.path.as_deref()?;
+        let Some(port) = declared
+            .port
+            .as_deref()
+            .and_then(|p| self.container.port_number(p))
+        else {
+            return Some(Handler::Unresolved(format!(
+                "port {:?} not found",
+                declared.port
+            )));
+        };
+        // `GetProbeUrl`: the scheme lower-cased (HTTP when absent), the host as given or
+        // the pod's IP.
+        let scheme = declared.scheme.as_deref().unwrap_or("http");
+        let request = match &declared.host {
+            Some(host) => HttpGet::to(scheme, host, port, path),
+            None => {
+                let addr = if Some(port) == self.service_port() {
+                    self.addr()
+                } else {
+                    local(port)
+                };
+                HttpGet::to(scheme, &addr.ip().to_string(), addr.port(), path)
+            }
+        };
+        let request = declared
+            .http_headers
+            .iter()
+            .fold(request, |request, (name, value)| {
+                request.header(name, value)
+            });
+        Some(Handler::HttpGet(request))
+    }
+
     /// The port the probes name for the service: readiness's, else liveness's, else
     /// startup's.
     fn service_port(&self) -> Option<u16> {
@@ -406,217 +470,6 @@ impl Kubelet {
             .iter()
             .filter_map(|probe| self.container.probe(*probe)?.grpc.as_ref()?.port.as_deref())
             .find_map(|port| port.parse().ok())
-    }
-}
-
-/// A running pod. Dropping it kills the container.
-///
-/// ```no_run
-/// # async fn doc() {
-/// use std::time::Duration;
-/// use health_runtime_testing::kubelet::{Kubelet, Log};
-///
-/// let pod = Kubelet::from_service("target/debug/my-service").start();
-/// pod.wait_for("ready", Duration::from_secs(30), Log::ever_ready).await;
-/// assert!(pod.in_endpoints());
-/// drop(pod); // kills the container
-/// # }
-/// ```
-pub struct Pod {
-    shared: Arc<Mutex<Shared>>,
-    messages: tokio::sync::mpsc::UnboundedSender<Message>,
-    task: JoinHandle<()>,
-    addr: SocketAddr,
-    grpc_addr: SocketAddr,
-}
-
-impl Pod {
-    /// What happened so far.
-    ///
-    /// ```no_run
-    /// # async fn doc() {
-    /// use std::time::Duration;
-    /// use health_runtime_testing::kubelet::{Kubelet, Log};
-    ///
-    /// let pod = Kubelet::from_service("target/debug/my-service").start();
-    /// println!("so far:\n{}", pod.log());
-    /// # let _ = (Duration::ZERO, Log::ever_ready);
-    /// # }
-    /// ```
-    pub fn log(&self) -> Log {
-        self.shared.lock().unwrap().log.clone()
-    }
-
-    /// Where the service listens.
-    ///
-    /// ```no_run
-    /// # async fn doc() {
-    /// use std::time::Duration;
-    /// use health_runtime_testing::kubelet::{Kubelet, Log};
-    ///
-    /// let pod = Kubelet::from_service("target/debug/my-service").start();
-    /// let url = format!("http://{}/health/ready", pod.addr());
-    /// # let _ = url;
-    /// # let _ = (Duration::ZERO, Log::ever_ready);
-    /// # }
-    /// ```
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Where the service serves gRPC (`$GRPC_PORT`).
-    ///
-    /// ```no_run
-    /// # async fn doc() {
-    /// use std::time::Duration;
-    /// use health_runtime_testing::kubelet::{Kubelet, Log};
-    ///
-    /// let pod = Kubelet::from_service("target/debug/my-service").start();
-    /// let endpoint = format!("http://{}", pod.grpc_addr());
-    /// # let _ = endpoint;
-    /// # let _ = (Duration::ZERO, Log::ever_ready);
-    /// # }
-    /// ```
-    pub fn grpc_addr(&self) -> SocketAddr {
-        self.grpc_addr
-    }
-
-    /// Whether the pod's Services route to it now.
-    ///
-    /// ```no_run
-    /// # async fn doc() {
-    /// use std::time::Duration;
-    /// use health_runtime_testing::kubelet::{Kubelet, Log};
-    ///
-    /// let pod = Kubelet::from_service("target/debug/my-service").start();
-    /// pod.wait_for("ready", Duration::from_secs(30), Log::ever_ready).await;
-    /// assert!(pod.in_endpoints());
-    /// # let _ = (Duration::ZERO, Log::ever_ready);
-    /// # }
-    /// ```
-    pub fn in_endpoints(&self) -> bool {
-        self.shared.lock().unwrap().in_endpoints
-    }
-
-    /// Whether the pod was in its Services' endpoints `lag` ago.
-    pub(crate) fn routed(&self) -> impl Fn(Duration) -> bool + Send + 'static {
-        let shared = Arc::clone(&self.shared);
-        move |lag| {
-            let state = shared.lock().unwrap();
-            let then = state.started_at.elapsed().saturating_sub(lag);
-            let mut routed = false;
-            for record in state.log.records.iter().take_while(|r| r.at <= then) {
-                if let Event::Endpoints(now) = record.event {
-                    routed = now;
-                }
-            }
-            routed
-        }
-    }
-
-    /// Waits until `predicate` holds on the log; panics with the log after `bound`.
-    ///
-    /// ```no_run
-    /// # async fn doc() {
-    /// use std::time::Duration;
-    /// use health_runtime_testing::kubelet::{Kubelet, Log};
-    ///
-    /// let pod = Kubelet::from_service("target/debug/my-service").start();
-    /// let log = pod.wait_for("ready", Duration::from_secs(30), Log::ever_ready).await;
-    /// assert_eq!(log.restarts(), 0);
-    /// # let _ = (Duration::ZERO, Log::ever_ready);
-    /// # }
-    /// ```
-    pub async fn wait_for(
-        &self,
-        what: &str,
-        bound: Duration,
-        predicate: impl Fn(&Log) -> bool,
-    ) -> Log {
-        let deadline = Instant::now() + bound;
-        loop {
-            let log = self.log();
-            if predicate(&log) {
-                return log;
-            }
-            assert!(
-                Instant::now() < deadline && !self.task.is_finished(),
-                "{what}: not within {bound:?}\n{log}"
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    /// Lets the pod run for `duration` (real time), then returns the log.
-    ///
-    /// ```no_run
-    /// # async fn doc() {
-    /// use std::time::Duration;
-    /// use health_runtime_testing::kubelet::{Kubelet, Log};
-    ///
-    /// let pod = Kubelet::from_service("target/debug/my-service").start();
-    /// // A database outage of 30 manifest seconds restarts nothing.
-    /// let log = pod.run_for(Duration::from_secs(3)).await;
-    /// assert_eq!(log.restarts(), 0);
-    /// # let _ = (Duration::ZERO, Log::ever_ready);
-    /// # }
-    /// ```
-    pub async fn run_for(&self, duration: Duration) -> Log {
-        tokio::time::sleep(duration).await;
-        self.log()
-    }
-
-    /// Deletes the pod as `kubectl delete pod` does and returns the log once the container
-    /// is gone (drained, or killed after the grace period).
-    ///
-    /// ```no_run
-    /// # async fn doc() {
-    /// use std::time::Duration;
-    /// use health_runtime_testing::kubelet::{Kubelet, Log};
-    ///
-    /// let pod = Kubelet::from_service("target/debug/my-service").start();
-    /// let log = pod.delete().await; // SIGTERM, drain, exit
-    /// println!("{log}");
-    /// # let _ = (Duration::ZERO, Log::ever_ready);
-    /// # }
-    /// ```
-    pub async fn delete(self) -> Log {
-        self.finish(Message::Delete).await
-    }
-
-    /// Kills the container at once and returns the log.
-    ///
-    /// ```no_run
-    /// # async fn doc() {
-    /// use std::time::Duration;
-    /// use health_runtime_testing::kubelet::{Kubelet, Log};
-    ///
-    /// let pod = Kubelet::from_service("target/debug/my-service").start();
-    /// let log = pod.stop().await;
-    /// println!("{log}");
-    /// # let _ = (Duration::ZERO, Log::ever_ready);
-    /// # }
-    /// ```
-    pub async fn stop(self) -> Log {
-        self.finish(Message::Stop).await
-    }
-
-    async fn finish(mut self, message: impl FnOnce(oneshot::Sender<()>) -> Message) -> Log {
-        let (done, finished) = oneshot::channel();
-        let _ = self.messages.send(message(done));
-        let bound = Duration::from_secs(120);
-        if tokio::time::timeout(bound, finished).await.is_err() {
-            self.task.abort();
-            panic!("the pod did not stop within {bound:?}\n{}", self.log());
-        }
-        let _ = (&mut self.task).await;
-        self.log()
-    }
-}
-
-impl Drop for Pod {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 

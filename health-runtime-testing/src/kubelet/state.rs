@@ -8,6 +8,7 @@ use health_runtime::Probe;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
+use super::http::HttpGet;
 use super::log::{Event, Log, Record};
 
 /// A probe result as the results manager stores it.
@@ -21,10 +22,13 @@ pub(crate) enum ProbeResult {
 /// What a probe calls.
 #[derive(Debug, Clone)]
 pub(crate) enum Handler {
-    /// `httpGet` of this path.
-    HttpGet { path: String },
-    /// `grpc` with this `service` (`""` when the manifest names none).
-    Grpc { service: String },
+    /// `httpGet`, its request built from the manifest.
+    HttpGet(HttpGet),
+    /// `grpc` on this address with this `service` (`""` when the manifest names none).
+    Grpc { addr: SocketAddr, service: String },
+    /// A probe whose port does not resolve (`ResolveContainerPort`): a prober error at
+    /// every run.
+    Unresolved(String),
 }
 
 /// One probe of the pod, its timings already in real time.
@@ -32,8 +36,6 @@ pub(crate) enum Handler {
 pub(crate) struct ProbeSpec {
     pub(crate) probe: Probe,
     pub(crate) handler: Handler,
-    /// The address it calls, or why the port cannot be resolved (`ResolveContainerPort`).
-    pub(crate) target: Result<SocketAddr, String>,
     pub(crate) initial_delay_seconds: u64,
     pub(crate) period: Duration,
     pub(crate) timeout: Duration,

@@ -10,7 +10,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::grpc::grpc_check;
 use super::log::Event;
-use super::prober::{Outcome, http_get};
+use super::outcome::Outcome;
 use super::state::{Handler, Message, ProbeResult, ProbeSpec, Shared};
 
 pub(crate) struct Worker {
@@ -109,12 +109,10 @@ impl Worker {
             return true;
         }
         // `prober.runProbe`: the handler of the probe, on the pod's address.
-        let outcome = match (&self.spec.target, &self.spec.handler) {
-            (Ok(addr), Handler::HttpGet { path }) => http_get(*addr, path, self.spec.timeout).await,
-            (Ok(addr), Handler::Grpc { service }) => {
-                grpc_check(*addr, service, self.spec.timeout).await
-            }
-            (Err(error), _) => Outcome::Discarded(error.clone()),
+        let outcome = match &self.spec.handler {
+            Handler::HttpGet(request) => request.probe(self.spec.timeout).await,
+            Handler::Grpc { addr, service } => grpc_check(*addr, service, self.spec.timeout).await,
+            Handler::Unresolved(error) => Outcome::Discarded(error.clone()),
         };
         self.record(Event::Probed(probe, outcome.clone()));
         if !outcome.counts() {

@@ -25,6 +25,11 @@ const DEFAULT_GRACE_SECONDS: u64 = 30;
 /// let liveness = containers[0].probe(Probe::Liveness).unwrap();
 /// assert_eq!((liveness.period_seconds, liveness.timeout_seconds), (10, 1));
 /// assert!(!liveness.timeout_explicit);
+///
+/// let with_headers = "readinessProbe:
+///   httpGet: {path: /ready, port: 8000, httpHeaders: [{name: Host, value: api.example.com}]}";
+/// let readiness = declared_probes(with_headers).unwrap()[0].probes[0].clone();
+/// assert_eq!(readiness.http_headers, [("Host".to_owned(), "api.example.com".to_owned())]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeclaredProbe {
@@ -34,6 +39,12 @@ pub struct DeclaredProbe {
     pub path: Option<String>,
     /// The `httpGet` port as written (a number or a port name).
     pub port: Option<String>,
+    /// The `httpGet` scheme as written (`HTTP` or `HTTPS`), `None` when absent (HTTP).
+    pub scheme: Option<String>,
+    /// The `httpGet` host, `None` when absent (the pod's IP).
+    pub host: Option<String>,
+    /// The `httpGet` `httpHeaders`, name and value, in order.
+    pub http_headers: Vec<(String, String)>,
     /// The `grpc` action, for a gRPC probe.
     pub grpc: Option<DeclaredGrpc>,
     /// `initialDelaySeconds`.
@@ -264,6 +275,24 @@ fn declared(probe: Probe, value: &Value) -> DeclaredProbe {
                 .unwrap_or_else(|| "/".to_owned())
         }),
         port: http.and_then(|h| h.get("port")).and_then(scalar),
+        scheme: http.and_then(|h| h.get("scheme")).and_then(scalar),
+        host: http.and_then(|h| h.get("host")).and_then(scalar),
+        http_headers: http
+            .and_then(|h| h.get("httpHeaders"))
+            .and_then(Value::as_sequence)
+            .map(|headers| {
+                headers
+                    .iter()
+                    .filter_map(|header| {
+                        let name = header.get("name").and_then(scalar)?;
+                        Some((
+                            name,
+                            header.get("value").and_then(scalar).unwrap_or_default(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         grpc: value.get("grpc").map(|grpc| DeclaredGrpc {
             port: grpc.get("port").and_then(scalar),
             service: grpc.get("service").and_then(scalar),
