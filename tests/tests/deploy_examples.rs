@@ -31,13 +31,23 @@ const COMMANDS: [&[&str]; 4] = [
 
 /// The PostgreSQL URL the examples get, carrying an injected secret as its password: the
 /// capture scan (`scripts/test`) then shows that no log line or output of theirs holds it.
-static DATABASE_URL: LazyLock<String> =
-    LazyLock::new(|| format!("postgres://postgres:{SECRET_PASSWORD}@127.0.0.1:5432/test"));
+/// Printing manifests connects to nothing; the port is a free one all the same, so that
+/// nothing here reaches the machine's own servers.
+static DATABASE_URL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "postgres://postgres:{SECRET_PASSWORD}@127.0.0.1:{}/test",
+        tests::process::free_port()
+    )
+});
+
+/// The Redis URL the examples get, on a free port as well.
+static REDIS_URL: LazyLock<String> =
+    LazyLock::new(|| format!("redis://127.0.0.1:{}", tests::process::free_port()));
 
 fn dependencies() -> [(&'static str, &'static str); 2] {
     [
         ("DATABASE_URL", DATABASE_URL.as_str()),
-        ("REDIS_URL", "redis://127.0.0.1:6379"),
+        ("REDIS_URL", REDIS_URL.as_str()),
     ]
 }
 
