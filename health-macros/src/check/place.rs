@@ -264,9 +264,7 @@ fn health_check_args(attribute: &[Tree]) -> Option<Option<&[Tree]>> {
 
 /// The `name = "..."` of the arguments, or `None` when it is not a plain string.
 fn explicit_name(args: &[Tree]) -> Option<String> {
-    let Some(key) = args.iter().position(|tree| tree.is_ident("name")) else {
-        return None;
-    };
+    let key = args.iter().position(|tree| tree.is_ident("name"))?;
     match (args.get(key + 1), args.get(key + 2)) {
         (Some(eq), Some(Tree::Literal(Some(value)))) if eq.is_punct('=') => Some(value.clone()),
         _ => None,

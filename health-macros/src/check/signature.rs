@@ -345,10 +345,10 @@ fn referent_problem(ty: &Type) -> Option<TypeProblem> {
             };
             Some(TypeProblem::fix(
                 format!(
-                    "{looked_up}, exactly as provided, and `dyn {bounds}` cannot be provided \
-                     alone: provide it as `Arc<dyn {shared}>`, that very type \
-                     (`health.provide(Arc::new(value) as Arc<dyn {shared}>)`), and take it as \
-                     that"
+                    "a health check resource is found by its exact type, and `dyn {bounds}` \
+                     alone cannot be provided: provide an `Arc<dyn {shared}>`, as that very \
+                     type (`health.provide(Arc::new(value) as Arc<dyn {shared}>)`), and take \
+                     the same"
                 ),
                 format!("&Arc<dyn {shared}>"),
             ))

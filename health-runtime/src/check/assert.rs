@@ -18,7 +18,7 @@ use serde::Serialize;
     message = "`{Self}` cannot be a health check resource: it is not both `Send` and `Sync`",
     label = "not `Send + Sync`",
     note = "a resource is provided once and shared by every run of the check, on any thread",
-    note = "take a value that is not `Sync` behind a lock (`&std::sync::Mutex<T>`), and provide `Arc` rather than `Rc`"
+    note = "take a value that is not `Sync` behind a lock (`&std::sync::Mutex<T>`), provide `Arc` rather than `Rc`, and write a trait object `dyn Trait + Send + Sync`"
 )]
 pub trait SharedResource {
     /// Compiles only for a shareable `Self`.
@@ -119,7 +119,7 @@ check_function!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12);
     message = "the future of this health check is not `Send`: it holds a value that is not `Send` across an `.await`",
     label = "its future is not `Send`",
     note = "a check runs on any thread of the runtime, so its future must be `Send`",
-    note = "end the value's scope before the `.await` (`drop(guard)`, or a block `{ ... }`), or hold a `Send` one: `tokio::sync::Mutex` rather than a `std::sync::MutexGuard`, `Arc` rather than `Rc`, a `Mutex` rather than a `RefCell` borrow"
+    note = "end the value's scope before the `.await` (`drop(guard)`, or a block `{{ ... }}`), or hold a `Send` one: `tokio::sync::Mutex` rather than a `std::sync::MutexGuard`, `Arc` rather than `Rc`, a `Mutex` rather than a `RefCell` borrow"
 )]
 pub trait SendFuture {
     /// Compiles only for a `Send` `Self`.
