@@ -143,13 +143,17 @@ fn wrapper(sig: &Signature, call: &str) -> String {
     )
 }
 
-/// Reports this check's name when a check before it in the same module has it too.
+/// Reports this check's name when a check before it in the same module (or block) has it
+/// too. Not inside a macro's arguments, which the macro may place anywhere.
 pub(crate) fn duplicate(
     cx: &Ctxt,
     surroundings: &Surroundings,
     config: &Config,
     ident: &syn::Ident,
 ) {
+    if !matches!(surroundings.container, Container::Module) {
+        return;
+    }
     let Some(earlier) = earlier_checks(&surroundings.before)
         .into_iter()
         .find(|earlier| earlier.name == config.name)
