@@ -62,10 +62,9 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream, spec: &ListSpec) -> Vec<Name
             }
             continue;
         }
-        let parser = |input: ParseStream| item(cx, input, spec);
+        let parser = |input: ParseStream| items(cx, input, spec);
         match parser.parse2(segment) {
-            Ok(Some(arg)) => args.push(arg),
-            Ok(None) => {}
+            Ok(items) => args.extend(items),
             Err(error) => cx.syn_error(error),
         }
     }
@@ -88,6 +87,26 @@ fn segments(tokens: TokenStream) -> Vec<(TokenStream, Option<TokenTree>)> {
         segments.push((current, None));
     }
     segments
+}
+
+/// The items between two commas: one, or more when a comma is missing between them, each
+/// missing comma reported.
+fn items(cx: &Ctxt, input: ParseStream, spec: &ListSpec) -> syn::Result<Vec<NamedArg>> {
+    let mut items = Vec::new();
+    items.extend(item(cx, input, spec)?);
+    while !input.is_empty() {
+        let next: TokenTree = input.fork().parse()?;
+        cx.syn_error(syn::Error::new(
+            next.span(),
+            format!(
+                "expected `,` before `{}`: {}s are separated by commas",
+                print::rust(&next),
+                spec.kind
+            ),
+        ));
+        items.extend(item(cx, input, spec)?);
+    }
+    Ok(items)
 }
 
 fn item(cx: &Ctxt, input: ParseStream, spec: &ListSpec) -> syn::Result<Option<NamedArg>> {

@@ -32,13 +32,15 @@ impl Ctxt {
             .push(error);
     }
 
-    /// Every recorded error, combined in the order they were found.
+    /// Every recorded error, combined in the order of the code they underline, as the user
+    /// reads it, whatever order the checks found them in.
     pub(crate) fn check(self) -> syn::Result<()> {
-        let errors = self
+        let mut errors = self
             .errors
             .borrow_mut()
             .take()
             .expect("`Ctxt::check` called twice");
+        errors.sort_by_key(|error| position(error.span()));
         let mut errors = errors.into_iter();
         let Some(mut combined) = errors.next() else {
             return Ok(());
@@ -48,6 +50,15 @@ impl Ctxt {
         }
         Err(combined)
     }
+}
+
+/// The line and column where `span` starts; the same for every span outside a macro.
+fn position(span: proc_macro2::Span) -> (usize, usize) {
+    if !proc_macro::is_available() {
+        return (0, 0);
+    }
+    let span = span.unwrap();
+    (span.line(), span.column())
 }
 
 impl Drop for Ctxt {

@@ -10,6 +10,7 @@ mod name;
 mod once;
 mod print;
 mod routes;
+mod source;
 mod suggest;
 mod value;
 

@@ -54,13 +54,15 @@ pub(crate) fn tags(
     valid
 }
 
-/// A valid name close to `name` when one can be made without guessing: lowercase,
-/// `camelCase` split as `camel_case`, other characters as `_`. `None` when `name` cannot be
-/// fixed that way (it is empty or too long once fixed).
+/// A valid name close to `name` when one can be made without guessing: letters of other
+/// scripts transliterated (`café` → `cafe`, `数据库` → `shu_ju_ku`), lowercase, `camelCase`
+/// split as `camel_case`, other characters as `_`. `None` when `name` cannot be fixed that
+/// way (it is empty or too long once fixed).
 pub(crate) fn suggestion(name: &str) -> Option<String> {
-    let mut out = String::with_capacity(name.len() + 4);
+    let ascii = deunicode::deunicode(name);
+    let mut out = String::with_capacity(ascii.len() + 4);
     let mut previous: Option<char> = None;
-    for c in name.chars() {
+    for c in ascii.chars() {
         let next = if c.is_ascii_uppercase() {
             if previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit()) {
                 out.push('_');
@@ -80,22 +82,6 @@ pub(crate) fn suggestion(name: &str) -> Option<String> {
         .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
         .trim_end_matches('_');
     (out != name && accepts(out)).then(|| out.to_owned())
-}
-
-/// A fragment of an identifier that is unique per name, so that two checks of one name in
-/// one module define the same item and collide at compile time: `_` → `__`, `.` → `_p`,
-/// `-` → `_d`.
-pub(crate) fn ident_fragment(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 4);
-    for c in name.chars() {
-        match c {
-            '_' => out.push_str("__"),
-            '.' => out.push_str("_p"),
-            '-' => out.push_str("_d"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -120,17 +106,12 @@ mod tests {
         assert_eq!(suggestion("DB").as_deref(), Some("db"));
         assert_eq!(suggestion("-primary").as_deref(), Some("primary"));
         assert_eq!(suggestion("redis::cache").as_deref(), Some("redis_cache"));
+        assert_eq!(suggestion("café-cache").as_deref(), Some("cafe-cache"));
+        assert_eq!(suggestion("Grüße").as_deref(), Some("grusse"));
+        assert_eq!(suggestion("数据库").as_deref(), Some("shu_ju_ku"));
+        assert_eq!(suggestion("база_данных").as_deref(), Some("baza_dannykh"));
         assert_eq!(suggestion("postgres"), None);
         assert_eq!(suggestion("!!"), None);
         assert_eq!(suggestion(&"a".repeat(64)), None);
-    }
-
-    #[test]
-    fn fragments_are_unique() {
-        let names = ["a_b", "a.b", "a-b", "a__b", "a_pb", "ab"];
-        let fragments: Vec<String> = names.iter().map(|n| ident_fragment(n)).collect();
-        for (i, a) in fragments.iter().enumerate() {
-            assert!(!fragments[i + 1..].contains(a), "{a}");
-        }
     }
 }

@@ -2,30 +2,28 @@
 
 use std::any::{TypeId, type_name};
 use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 pub use linkme;
 
 pub use crate::ConfigError;
 pub use crate::check::generated::{HEALTH_CHECKS, StaticCheck};
-pub use crate::check::{CheckFuture, CheckOutcome, IntoCheckOutcome, ResourceLookup, Resources};
+pub use crate::check::{
+    CheckFunction, CheckFuture, CheckOutcome, IntoCheckOutcome, ReportedDetails, ReportedError,
+    ResourceLookup, Resources, ReturnedResult, SendFuture, SharedResource,
+};
 pub use crate::health::Health;
 pub use crate::http::RouteOptions;
 pub use crate::probe::{Probe, ProbeSet};
 
-/// Boxes the future of one check run. Spanned at the user's function by the macro, so a
-/// non-`Send` future is reported there.
+/// Boxes the future of one check run.
 pub fn box_check<F>(future: F) -> CheckFuture
 where
     F: Future<Output = CheckOutcome> + Send + 'static,
 {
     Box::pin(future)
-}
-
-/// Converts what the user's check returned. Spanned at the user's return type by the
-/// macro, so an unsupported type is reported there.
-pub fn into_outcome<T: IntoCheckOutcome>(value: T) -> CheckOutcome {
-    value.into_check_outcome()
 }
 
 /// The identity of a function item, stored by `#[health_check]` in its descriptor and
@@ -36,11 +34,14 @@ pub const fn type_id_of<F: Copy + 'static>(_function: F) -> TypeId {
     TypeId::of::<F>()
 }
 
-/// The resource of type `T` a check takes as `&T`. Its `require` is
-/// [`ResourceLookup::require`] when `T: Send + Sync`; otherwise the fallback of
-/// [`RequireUnshareable`] is picked, so that the only error the compiler reports is that
-/// the check's future is not `Send`, on the check's name, rather than a second one about
-/// the lookup.
+// The generated code asserts each rule of a check once, at the user's token, with the traits
+// of `check::assert`. The rest of it goes through the dispatch below: a method found on
+// `Wrapper<T>` when `T` obeys the rule, else on `&Wrapper<T>`, whose fallback compiles for
+// any `T`. So a broken rule is one error, the assertion's, never a second one from the code
+// after it. No fallback runs: the assertion fails the build.
+
+/// The resource of type `T` a check takes as `&T`: looked up by [`RequireShareable`] when
+/// `T: Send + Sync`, else by [`RequireUnshareable`].
 pub struct Resource<T>(PhantomData<fn() -> T>);
 
 impl<T> Resource<T> {
@@ -71,49 +72,129 @@ impl<T: Send + Sync + 'static> RequireShareable<T> for Resource<T> {
     }
 }
 
-/// `require` for a resource that is not `Send + Sync`: the check cannot compile (its
-/// future holds the resource), so this is never called.
+/// `require` for a resource that is not `Send + Sync`, which `SharedResource` reports.
 pub trait RequireUnshareable<T> {
-    fn require(&self, _: &mut ResourceLookup, _: &Resources, _: &'static str) -> Option<Arc<T>> {
+    fn require(
+        &self,
+        _: &mut ResourceLookup,
+        _: &Resources,
+        _: &'static str,
+    ) -> Option<Unshareable<T>> {
         None
     }
 }
 
 impl<T> RequireUnshareable<T> for &Resource<T> {}
 
-/// A function, so something `health_routes!(checks = [...])` may list. Whether it has
-/// `#[health_check]` is known only from the registry, when the router is built; the
-/// attribute checks the function's shape.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a function, so it cannot be a health check",
-    label = "not a function",
-    note = "`health_routes!(checks = [...])` lists `async fn`s annotated with `#[health_check]`, by name or path, like `checks = [postgres, db::redis]`"
-)]
-pub trait CheckFunction<Signature>: Copy + 'static {}
+/// What the lookup of an unshareable resource gives: `Send + Sync` itself, so that the run
+/// holding it adds no error of its own.
+pub struct Unshareable<T>(PhantomData<fn() -> T>);
 
-macro_rules! check_function {
-    ($($arg:ident),*) => {
-        impl<F, R, $($arg),*> CheckFunction<fn($($arg),*) -> R> for F
-        where
-            F: Fn($($arg),*) -> R + Copy + 'static,
-        {
-        }
-    };
+impl<T> std::ops::Deref for Unshareable<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        unreachable!("a check taking an unshareable resource does not compile")
+    }
 }
 
-check_function!();
-check_function!(A1);
-check_function!(A1, A2);
-check_function!(A1, A2, A3);
-check_function!(A1, A2, A3, A4);
-check_function!(A1, A2, A3, A4, A5);
-check_function!(A1, A2, A3, A4, A5, A6);
-check_function!(A1, A2, A3, A4, A5, A6, A7);
-check_function!(A1, A2, A3, A4, A5, A6, A7, A8);
-check_function!(A1, A2, A3, A4, A5, A6, A7, A8, A9);
-check_function!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10);
-check_function!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11);
-check_function!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12);
+/// Whether the check's future is asserted `Send`: only when its resources are shareable,
+/// since a future holding `&T` of a `T` that is not `Sync` is the resource's mistake,
+/// reported as such.
+pub struct ResourceGate<R>(PhantomData<fn() -> R>);
+
+impl<R> ResourceGate<R> {
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        ResourceGate(PhantomData)
+    }
+}
+
+/// A future that never completes, `Send` and `Sync`: what a gate gives instead of a future
+/// whose mistake is reported elsewhere.
+pub struct Unchecked;
+
+impl Future for Unchecked {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        Poll::Pending
+    }
+}
+
+pub trait GateShareable {
+    fn future<'f, F>(&self, future: &'f F) -> &'f F;
+}
+
+impl<R: Send + Sync + 'static> GateShareable for ResourceGate<R> {
+    fn future<'f, F>(&self, future: &'f F) -> &'f F {
+        future
+    }
+}
+
+pub trait GateUnshareable {
+    fn future<'f, F>(&self, _: &'f F) -> &'f Unchecked {
+        &Unchecked
+    }
+}
+
+impl<R> GateUnshareable for &ResourceGate<R> {}
+
+/// Passes the check's future on when it is `Send`, else one that is, so that the boxed run
+/// adds no error to the one `SendFuture` reports.
+pub struct SendGate<F>(PhantomData<fn() -> F>);
+
+impl<F> SendGate<F> {
+    pub fn of(_future: &F) -> Self {
+        SendGate(PhantomData)
+    }
+}
+
+pub trait PassSend {
+    fn pass<F: Future>(&self, future: F) -> F;
+}
+
+impl<G: Send> PassSend for SendGate<G> {
+    fn pass<F: Future>(&self, future: F) -> F {
+        future
+    }
+}
+
+pub trait PassUnsend {
+    fn pass<F: Future>(&self, _: F) -> std::future::Pending<F::Output> {
+        std::future::pending()
+    }
+}
+
+impl<G> PassUnsend for &SendGate<G> {}
+
+/// What the user's check returned: converted when its type is supported, which
+/// `IntoCheckOutcome` or `ReturnedResult` asserts.
+pub struct Returned<T>(PhantomData<fn() -> T>);
+
+impl<T> Returned<T> {
+    pub fn of(_output: &T) -> Self {
+        Returned(PhantomData)
+    }
+}
+
+pub trait ConvertSupported<T> {
+    fn outcome(&self, output: T) -> CheckOutcome;
+}
+
+impl<T: IntoCheckOutcome> ConvertSupported<T> for Returned<T> {
+    fn outcome(&self, output: T) -> CheckOutcome {
+        output.into_check_outcome()
+    }
+}
+
+pub trait ConvertUnsupported<T> {
+    fn outcome(&self, _: T) -> CheckOutcome {
+        unreachable!("a check of an unsupported return type does not compile")
+    }
+}
+
+impl<T> ConvertUnsupported<T> for &Returned<T> {}
 
 /// One entry of `health_routes!(checks = [...])`.
 #[derive(Debug, Clone, Copy)]
@@ -123,8 +204,9 @@ pub struct ListedCheck {
     path: &'static str,
 }
 
-/// The entry for `function`, written `written` in the list.
-pub fn listed<F: CheckFunction<S>, S>(_function: F, written: &'static str) -> ListedCheck {
+/// The entry for `function`, written `written` in the list; `CheckFunction` asserts that it
+/// is a function.
+pub fn listed<F: 'static>(_function: F, written: &'static str) -> ListedCheck {
     ListedCheck {
         function: TypeId::of::<F>(),
         written,

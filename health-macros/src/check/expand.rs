@@ -1,40 +1,20 @@
-//! The code `#[health_check]` emits: the user's function as written, and one item named
-//! after the check's name that holds its descriptor in the link-time registry, whose `run`
-//! calls into the runtime. Every generated name carries the `__health_check_` prefix;
-//! none is a name the user wrote.
+//! The code `#[health_check]` emits: the user's function as written, and beside it an
+//! unnamed `const _` holding its descriptor in the link-time registry, whose `run` calls
+//! into the runtime. Every generated name carries the `__health_check_` prefix and lives
+//! inside that block; none is a name the user wrote.
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Attribute, ItemFn, ReturnType};
+use syn::{Attribute, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
 
 use super::signature::CheckSignature;
 use super::validate::Config;
-use crate::name;
 
 pub(crate) fn check(function: &ItemFn, config: &Config, signature: &CheckSignature) -> TokenStream {
     let cfg = cfg_attributes(&function.attrs);
     let descriptor = descriptor(function, config);
     let run = run(function, signature);
-    // The registration is one item named after the check's name, so that two checks of
-    // one name in one module collide (the error underlines both names). It is a struct,
-    // which Rust allows only outside `impl` and `trait` blocks, so that the attribute on an
-    // associated function is one error ("struct is not supported in `trait`s or `impl`s",
-    // with the advice to move it to a module) instead of errors about what it contains.
-    let unique = format_ident!(
-        "__health_check_name_{}",
-        name::ident_fragment(&config.name),
-        span = config.name_span
-    );
-    let registration = quote_spanned! {config.name_span=>
-        #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code)]
-        struct #unique([(); {
-            #descriptor
-            #run
-            0
-        }]);
-    };
     quote! {
         // The shapes a check must have: `async` even without an `.await`, and `&Vec<T>`
         // rather than the `&[T]` clippy would suggest, since resources are looked up by type.
@@ -42,7 +22,10 @@ pub(crate) fn check(function: &ItemFn, config: &Config, signature: &CheckSignatu
         #function
 
         #(#cfg)*
-        #registration
+        const _: () = {
+            #descriptor
+            #run
+        };
     }
 }
 
@@ -90,49 +73,98 @@ fn descriptor(function: &ItemFn, config: &Config) -> TokenStream {
 }
 
 /// One run: look every resource up, report the missing ones, else await the user's
-/// function and convert what it returns.
+/// function and convert what it returns. Each rule on the user's types is asserted once,
+/// spanned at the user's token; the code around the assertions compiles whether they hold
+/// or not (see `__private`), so that a broken rule is one error.
 fn run(function: &ItemFn, signature: &CheckSignature) -> TokenStream {
     let ident = &function.sig.ident;
     let (args, lookups, unwrap) = resource_lookups(signature);
-    // Spanned at the user's code: a future that is not `Send` is reported on the
-    // function's name by a check of the user's own future (so the compiler explains it as
-    // "future returned by `f` is not `Send`"), and an unsupported return type on the
-    // return type, repeated as the explicit type argument of `into_outcome`.
-    let output = quote_spanned! {ident.span()=>
-        let __health_check_output = __health_check_future_must_be_send(#ident(#(&#args),*)).await;
-    };
-    let output_type = match &function.sig.output {
-        ReturnType::Type(_, ty) if !mentions_impl(ty.to_token_stream()) => quote!(::<#ty>),
-        _ => TokenStream::new(),
-    };
-    let outcome = quote_spanned! {signature.output_span=>
-        ::health_runtime::__private::into_outcome #output_type (__health_check_output)
-    };
-    let boxed = quote_spanned! {ident.span()=>
-        ::health_runtime::__private::box_check(async move {
-            #unwrap
-            #output
-            #outcome
-        })
+    let resource_types: Vec<&syn::Type> = signature.resources.iter().map(|r| &r.ty).collect();
+    let shareable = resource_types.iter().map(|ty| {
+        quote_spanned! {ty.span()=>
+            <#ty as ::health_runtime::__private::SharedResource>::assert();
+        }
+    });
+    let returned = returned_type(&function.sig.output);
+    // Spanned at the function's name: the compiler explains a future that is not `Send` as
+    // "future returned by `f` is not `Send`", with the value held across an `.await`.
+    let call = quote_spanned! {ident.span()=>
+        let __health_check_future = #ident(#(&*#args),*);
+        <_ as ::health_runtime::__private::SendFuture>::assert(
+            (&::health_runtime::__private::ResourceGate::<(#(#resource_types,)*)>::new())
+                .future(&__health_check_future),
+        );
     };
     quote! {
-        fn __health_check_future_must_be_send<F>(future: F) -> F
-        where
-            F: ::core::future::Future + ::core::marker::Send,
-        {
-            future
-        }
-
         #[allow(unused_variables, unused_mut)]
         fn __health_check_run(
             __health_check_resources: &::health_runtime::__private::Resources,
         ) -> ::health_runtime::__private::CheckFuture {
             #[allow(unused_imports)]
-            use ::health_runtime::__private::{RequireShareable as _, RequireUnshareable as _};
+            use ::health_runtime::__private::{
+                ConvertSupported as _, ConvertUnsupported as _, GateShareable as _,
+                GateUnshareable as _, PassSend as _, PassUnsend as _, RequireShareable as _,
+                RequireUnshareable as _,
+            };
+            #(#shareable)*
+            #returned
             let mut __health_check_lookup = ::health_runtime::__private::ResourceLookup::new();
             #lookups
-            #boxed
+            ::health_runtime::__private::box_check(async move {
+                #unwrap
+                #call
+                let __health_check_output = (&::health_runtime::__private::SendGate::of(
+                    &__health_check_future,
+                ))
+                .pass(__health_check_future)
+                .await;
+                (&::health_runtime::__private::Returned::of(&__health_check_output))
+                    .outcome(__health_check_output)
+            })
         }
+    }
+}
+
+/// The assertions on the declared return type, each at the type it is about: `T` and `E`
+/// of a `Result<T, E>` written as such, else the whole type. `()` needs none, and the
+/// shapes the macro rejects itself (`impl Trait`) never get here.
+fn returned_type(output: &ReturnType) -> TokenStream {
+    let ReturnType::Type(_, ty) = output else {
+        return TokenStream::new();
+    };
+    match result_parts(ty) {
+        Some((ok, err)) => quote_spanned! {ty.span()=>
+            <#ty as ::health_runtime::__private::ReturnedResult>::assert();
+        }
+        .into_iter()
+        .chain(quote_spanned! {ok.span()=>
+            <#ok as ::health_runtime::__private::ReportedDetails>::assert();
+        })
+        .chain(quote_spanned! {err.span()=>
+            <#err as ::health_runtime::__private::ReportedError>::assert();
+        })
+        .collect(),
+        None => quote_spanned! {ty.span()=>
+            let _ = <#ty as ::health_runtime::__private::IntoCheckOutcome>::into_check_outcome;
+        },
+    }
+}
+
+/// `T` and `E` of a type written `Result<T, E>` (any path ending in `Result`).
+pub(crate) fn result_parts(ty: &Type) -> Option<(&Type, &Type)> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().collect::<Vec<_>>()[..] {
+        [GenericArgument::Type(ok), GenericArgument::Type(err)] => Some((ok, err)),
+        _ => None,
     }
 }
 
@@ -169,15 +201,6 @@ fn resource_lookups(signature: &CheckSignature) -> (Vec<syn::Ident>, TokenStream
         }
     };
     (args, lookups, unwrap)
-}
-
-/// Whether a type contains `impl Trait`, which cannot be written as a type argument.
-fn mentions_impl(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|token| match token {
-        TokenTree::Ident(ident) => ident == "impl",
-        TokenTree::Group(group) => mentions_impl(group.stream()),
-        _ => false,
-    })
 }
 
 /// The function's `#[cfg]`s, and the `cfg` parts of its `#[cfg_attr]`s, for the generated

@@ -6,8 +6,16 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::ItemFn;
 
+use crate::ctxt::Ctxt;
+
 pub(crate) fn expand(function: &ItemFn, errors: syn::Error) -> TokenStream {
     let errors = errors.into_compile_error();
+    // The function as written, less what the compiler would report a second time: a
+    // `const async fn` is already reported as not a plain `async fn`.
+    let mut function = function.clone();
+    if function.sig.asyncness.is_some() {
+        function.sig.constness = None;
+    }
     quote! {
         #errors
         // Unused now that it registers nothing: say so once, through the error, not again
@@ -17,31 +25,20 @@ pub(crate) fn expand(function: &ItemFn, errors: syn::Error) -> TokenStream {
     }
 }
 
-/// `#[health_check = "..."]`: the compiler reports that form itself ("key-value macro
-/// attributes are not supported"), so this adds no second error, only the form to write,
-/// as a warning the compiler prints beside its error.
-pub(crate) fn key_value_form(function: &ItemFn, args: TokenStream) -> TokenStream {
-    let name = syn::parse2::<syn::LitStr>(args.clone())
-        .ok()
-        .map(|s| s.value())
-        .filter(|name| crate::name::accepts(name))
-        .unwrap_or_else(|| "...".to_owned());
-    let note = format!("write the arguments in parentheses: `#[health_check(name = {name:?})]`");
-    let span = args
-        .into_iter()
-        .next()
-        .map_or_else(proc_macro2::Span::call_site, |token| token.span());
-    let use_it = quote::quote_spanned!(span=> __health_check_attribute_form());
-    quote! {
-        #[allow(dead_code)]
-        #function
-
-        const _: () = {
-            #[deprecated(note = #note)]
-            const fn __health_check_attribute_form() {}
-            #use_it
-        };
-    }
+/// `#[health_check = "..."]`. The compiler reports that form itself ("key-value macro
+/// attributes are not supported") before the macro runs, without saying what to write;
+/// this error, on the value, does.
+pub(crate) fn key_value_form(cx: &Ctxt, args: TokenStream) {
+    let fix = match syn::parse2::<syn::LitStr>(args.clone()) {
+        Ok(name) if crate::name::accepts(&name.value()) => {
+            format!("`#[health_check(name = {:?})]`", name.value())
+        }
+        _ => "`#[health_check(name = \"postgres\", timeout_ms = 2000)]`".to_owned(),
+    };
+    cx.error_spanned_by(
+        args,
+        format!("the arguments of `#[health_check]` are written in parentheses: write {fix}"),
+    );
 }
 
 /// The error for an item that is not a function, naming what it is.

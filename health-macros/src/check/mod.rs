@@ -3,6 +3,7 @@
 mod expand;
 mod fallback;
 pub(crate) mod parse;
+mod place;
 mod signature;
 mod validate;
 
@@ -11,22 +12,34 @@ use quote::ToTokens;
 use syn::ItemFn;
 
 use crate::ctxt::Ctxt;
+use crate::{name, source};
 
-/// `key_value_form`: the attribute was written `#[health_check = ...]`, which the compiler
-/// reports itself.
+/// `key_value_form`: the attribute was written `#[health_check = ...]`, whose value arrives
+/// as `args`.
 pub(crate) fn expand(args: TokenStream, item: TokenStream, key_value_form: bool) -> TokenStream {
     let Ok(mut function) = syn::parse2::<ItemFn>(item.clone()) else {
         return fallback::not_a_function(item);
     };
-    if key_value_form {
-        return fallback::key_value_form(&function, args);
-    }
     let cx = Ctxt::new();
     remove_repeated_attribute(&cx, &mut function);
-    let args = parse::parse(&cx, args);
-    // Mistakes in the attribute first, then in the function: the order they are read in.
+    let args = if key_value_form {
+        fallback::key_value_form(&cx, args);
+        parse::parse(&cx, TokenStream::new())
+    } else {
+        parse::parse(&cx, args)
+    };
+    let surroundings = source::of_call_site();
+    let associated = surroundings
+        .as_ref()
+        .is_some_and(|surroundings| place::associated(&cx, surroundings, &function));
     let config = validate::validate(&cx, args, &function.sig.ident);
-    let signature = signature::validate(&cx, &function.sig);
+    let signature = signature::validate(&cx, &function.sig, associated);
+    if let Some(surroundings) = &surroundings
+        && !associated
+        && name::accepts(&config.name)
+    {
+        place::duplicate(&cx, surroundings, &config, &function.sig.ident);
+    }
     match cx.check() {
         Ok(()) => expand::check(&function, &config, &signature),
         Err(errors) => fallback::expand(&function, errors),

@@ -1,9 +1,8 @@
 //! The rules on the annotated function: a free `async fn`, not generic, every parameter a
 //! name bound to `&T` of a concrete, owned type.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{TokenStream, TokenTree};
 use quote::{ToTokens, quote};
-use syn::spanned::Spanned;
 use syn::{FnArg, GenericArgument, Pat, PathArguments, ReturnType, Signature, Type, TypePath};
 
 use crate::ctxt::Ctxt;
@@ -22,12 +21,11 @@ pub(crate) struct Resource {
 
 pub(crate) struct CheckSignature {
     pub(crate) resources: Vec<Resource>,
-    /// The span of the declared return type, or of the function name when it returns `()`.
-    pub(crate) output_span: Span,
 }
 
-pub(crate) fn validate(cx: &Ctxt, sig: &Signature) -> CheckSignature {
-    free_async_fn(cx, sig);
+/// `associated`: the function is in an `impl` or a `trait`, already reported.
+pub(crate) fn validate(cx: &Ctxt, sig: &Signature, associated: bool) -> CheckSignature {
+    free_async_fn(cx, sig, associated);
     no_generics(cx, sig);
     if sig.inputs.len() > MAX_RESOURCES {
         cx.error_spanned_by(
@@ -49,19 +47,18 @@ pub(crate) fn validate(cx: &Ctxt, sig: &Signature) -> CheckSignature {
         .iter()
         .filter_map(|input| parameter(cx, input, &declared))
         .collect();
-    let output_span = match &sig.output {
-        ReturnType::Default => sig.ident.span(),
-        ReturnType::Type(_, ty) => ty.span(),
-    };
-    CheckSignature {
-        resources,
-        output_span,
+    if let ReturnType::Type(_, ty) = &sig.output {
+        return_type(cx, sig, ty);
     }
+    CheckSignature { resources }
 }
 
 /// One error for whatever keeps the function from being a free `async fn`.
-fn free_async_fn(cx: &Ctxt, sig: &Signature) {
+fn free_async_fn(cx: &Ctxt, sig: &Signature, associated: bool) {
     let ident = &sig.ident;
+    if associated {
+        return;
+    }
     if let Some(receiver) = sig.receiver() {
         cx.error_spanned_by(
             receiver,
@@ -97,11 +94,117 @@ fn free_async_fn(cx: &Ctxt, sig: &Signature) {
             ),
         );
     } else if sig.asyncness.is_none() {
-        cx.error_spanned_by(
-            sig.fn_token,
-            format!("a health check must be an `async fn`: write `async fn {ident}`"),
-        );
+        let message = match &sig.output {
+            ReturnType::Type(_, ty) if future_output(ty).is_some() => format!(
+                "a health check must be an `async fn`, which returns its value rather than a \
+                 future: write `async fn {ident}` returning `{}`",
+                future_output(ty).map(print::rust).unwrap_or_default()
+            ),
+            _ => format!("a health check must be an `async fn`: write `async fn {ident}`"),
+        };
+        cx.error_spanned_by(sig.fn_token, message);
     }
+}
+
+/// The return types accepted, for messages.
+const ACCEPTED: &str = "a health check returns `()`, `bool`, `Result<T, E>` (`E: Display` \
+                        is reported as the error, `T: Serialize` under details) or \
+                        `health_runtime::CheckOutcome`";
+
+/// The return types the macro rejects from their shape, with the advice that fits them; any
+/// other type is asserted on its type by the generated code.
+fn return_type(cx: &Ctxt, sig: &Signature, ty: &Type) {
+    let message = if let Some(output) = future_output(ty) {
+        if sig.asyncness.is_none() {
+            // The function is reported as not `async`, with this output.
+            return;
+        }
+        format!(
+            "an `async fn` returns its value, and the compiler makes the future: write `-> {}`",
+            print::rust(output)
+        )
+    } else if mentions(
+        &ty.to_token_stream(),
+        &|token| matches!(token, TokenTree::Ident(i) if i == "impl"),
+    ) {
+        format!(
+            "the return type of a health check is named, not `impl Trait`: the check's result is \
+             read by its type; {ACCEPTED}"
+        )
+    } else if std_type(ty, &["Option"]) {
+        format!(
+            "`{}` is not a return type a health check can have: return `bool` (like \
+             `value.is_some()`), or `Result<T, String>` (like `value.ok_or(\"missing\")`); \
+             {ACCEPTED}",
+            print::rust(ty)
+        )
+    } else if std_type(ty, &["String", "str"]) || is_str_reference(ty) {
+        format!(
+            "`{}` is not a return type a health check can have: a string says nothing about \
+             health; return `Result<(), String>` with `Err(message)` when unhealthy, or \
+             `CheckOutcome::degraded(message)`; {ACCEPTED}",
+            print::rust(ty)
+        )
+    } else if std_type(ty, NUMBERS) {
+        let number = print::rust(ty);
+        format!(
+            "`{number}` is not a return type a health check can have: a number says nothing \
+             about health; return `Result<{number}, String>` with `Ok(n)` to report it under \
+             details, or `bool`; {ACCEPTED}"
+        )
+    } else {
+        return;
+    };
+    cx.error_spanned_by(ty, message);
+}
+
+const NUMBERS: &[&str] = &[
+    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
+    "f64",
+];
+
+/// `X` of `impl Future<Output = X>`.
+fn future_output(ty: &Type) -> Option<&Type> {
+    let Type::ImplTrait(impl_trait) = ty else {
+        return None;
+    };
+    impl_trait.bounds.iter().find_map(|bound| {
+        let syn::TypeParamBound::Trait(bound) = bound else {
+            return None;
+        };
+        let last = bound.path.segments.last()?;
+        if last.ident != "Future" {
+            return None;
+        }
+        let PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|arg| match arg {
+            GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
+            _ => None,
+        })
+    })
+}
+
+/// A type named `name`, alone or under `std`, `core` or `alloc`: one the user most likely
+/// did not define.
+fn std_type(ty: &Type, names: &[&str]) -> bool {
+    let Type::Path(TypePath {
+        qself: None, path, ..
+    }) = ty
+    else {
+        return false;
+    };
+    let Some(last) = path.segments.last() else {
+        return false;
+    };
+    let first = &path.segments[0].ident;
+    names.iter().any(|name| last.ident == name)
+        && (path.segments.len() == 1 || ["std", "core", "alloc"].iter().any(|c| first == c))
+}
+
+fn is_str_reference(ty: &Type) -> bool {
+    matches!(ty, Type::Reference(reference) if std_type(&reference.elem, &["str", "String"]))
 }
 
 fn no_generics(cx: &Ctxt, sig: &Signature) {
@@ -236,13 +339,16 @@ fn referent_problem(ty: &Type) -> Option<TypeProblem> {
         Type::TraitObject(object) => {
             let bounds = print::rust(&object.bounds);
             let shared = if bounds.contains("Send") && bounds.contains("Sync") {
-                bounds
+                bounds.clone()
             } else {
                 format!("{bounds} + Send + Sync")
             };
             Some(TypeProblem::fix(
                 format!(
-                    "{looked_up}, and a trait object is not one: provide an `Arc<dyn {shared}>`"
+                    "a health check resource is found by its exact type, and `dyn {bounds}` \
+                     alone cannot be provided: provide an `Arc<dyn {shared}>`, as that very \
+                     type (`health.provide(Arc::new(value) as Arc<dyn {shared}>)`), and take \
+                     the same"
                 ),
                 format!("&Arc<dyn {shared}>"),
             ))

@@ -103,8 +103,23 @@ fn check_name(
 fn timeout(cx: &Ctxt, timeout: &SpannedValue<Millis>) -> u64 {
     let written = print::rust(&timeout.tokens);
     let rule = TimeoutError::TooShort;
+    let as_seconds = float_seconds(&timeout.tokens);
     let message = match timeout.value {
         Millis::Plain(ms) if valid_timeout(ms) => return ms as u64,
+        // `1.5` is seconds written where milliseconds go.
+        Millis::Fraction if let Some(ms) = as_seconds => format!(
+            "`timeout_ms` is a whole number of milliseconds, and `{written}` reads as seconds: \
+             for {written} s, write `timeout_ms = {ms}`"
+        ),
+        Millis::Spelled(ms)
+            if valid_timeout(ms)
+                && let Some(seconds_ms) = as_seconds =>
+        {
+            format!(
+                "`timeout_ms` is a whole number of milliseconds: write `timeout_ms = {ms}` for \
+             {ms} ms, or `timeout_ms = {seconds_ms}` for {written} s"
+            )
+        }
         Millis::Plain(0) => format!("`timeout_ms` must be at least 1: {rule}"),
         Millis::Plain(_) => format!("`timeout_ms = {written}` is too long: {rule}"),
         Millis::Spelled(ms) if valid_timeout(ms) => {
@@ -124,6 +139,20 @@ fn timeout(cx: &Ctxt, timeout: &SpannedValue<Millis>) -> u64 {
     };
     cx.error_spanned_by(&timeout.tokens, message);
     DEFAULT_TIMEOUT_MS
+}
+
+/// The valid timeout in milliseconds that an unsuffixed float literal means when read as
+/// seconds (`1.5` → 1500).
+fn float_seconds(tokens: &proc_macro2::TokenStream) -> Option<u128> {
+    let expr: syn::Expr = syn::parse2(tokens.clone()).ok()?;
+    match crate::value::literal(&expr) {
+        Some(syn::Lit::Float(float)) if float.suffix().is_empty() => {}
+        _ => return None,
+    }
+    match crate::duration::read(&expr, 1_000_000_000) {
+        Millis::Spelled(ms) if valid_timeout(ms) => Some(ms),
+        _ => None,
+    }
 }
 
 /// A failure or success threshold: a plain count, 1 ..= 100.

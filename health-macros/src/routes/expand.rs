@@ -9,9 +9,9 @@ use super::validate::Routes;
 use crate::print;
 
 pub(crate) fn router(routes: &Routes) -> TokenStream {
-    let handle = handle(routes);
+    let handle = quote!(__health_check_handle);
     let options = options(routes);
-    match &routes.checks {
+    let router = match &routes.checks {
         None => quote! {
             ::health_runtime::__private::routes(#handle, #options)
         },
@@ -22,21 +22,44 @@ pub(crate) fn router(routes: &Routes) -> TokenStream {
             let listed = checks.iter().map(|check| {
                 let written = print::rust(check);
                 quote_spanned! {check.span()=>
-                    ::health_runtime::__private::listed(#check, #written)
+                    {
+                        <_ as ::health_runtime::__private::CheckFunction<_>>::assert(&#check);
+                        ::health_runtime::__private::listed(#check, #written)
+                    }
                 }
             });
             quote! {
                 ::health_runtime::__private::routes_of(#handle, #options, &[#(#listed),*])
             }
         }
-    }
+    };
+    with_handle(routes, router)
 }
 
-/// The handle given, by reference, or the process-wide one.
-fn handle(routes: &Routes) -> TokenStream {
+/// `router` with `__health_check_handle` bound to the handle given, by reference, or to the
+/// process-wide one. The handle is converted to `&Health` as a `let` with that type, at the
+/// user's expression, so that a handle of another type is one error there ("expected
+/// `&Health`"); the `match` keeps a temporary handle (`Health::new()`) alive for the call.
+fn with_handle(routes: &Routes, router: TokenStream) -> TokenStream {
     match &routes.handle {
-        Some(handle) => quote_spanned!(handle.span()=> &(#handle)),
-        None => quote!(::health_runtime::__private::Health::global()),
+        Some(handle) => {
+            let typed = quote_spanned! {handle.span()=>
+                let __health_check_handle: &::health_runtime::__private::Health =
+                    __health_check_handle;
+            };
+            quote! {
+                match &(#handle) {
+                    __health_check_handle => {
+                        #typed
+                        #router
+                    }
+                }
+            }
+        }
+        None => quote! {{
+            let __health_check_handle = ::health_runtime::__private::Health::global();
+            #router
+        }},
     }
 }
 
@@ -54,12 +77,18 @@ fn options(routes: &Routes) -> TokenStream {
 
 pub(crate) fn fallback(routes: &Routes, errors: syn::Error) -> TokenStream {
     let errors = errors.into_compile_error();
-    let handle = handle(routes);
     // The listed functions stay used, so that a mistake elsewhere adds no warning.
     let listed = routes.checks.iter().flatten();
+    let router = quote! {
+        ::health_runtime::__private::routes(
+            __health_check_handle,
+            ::health_runtime::__private::RouteOptions::new(),
+        )
+    };
+    let router = with_handle(routes, router);
     quote! {{
         #errors
         let _ = (#(#listed,)*);
-        ::health_runtime::__private::routes(#handle, ::health_runtime::__private::RouteOptions::new())
+        #router
     }}
 }

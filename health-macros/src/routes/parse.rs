@@ -92,7 +92,7 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Input<'_> {
     };
     let rest = match split_handle.parse2(tokens) {
         Ok((handle, rest)) => {
-            input.handle = handle;
+            input.handle = handle.filter(|handle| is_handle(cx, handle));
             rest
         }
         Err(error) => {
@@ -104,6 +104,31 @@ pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> Input<'_> {
         option(cx, &mut input, &arg);
     }
     input
+}
+
+/// Whether `handle` can be a `Health` handle: a literal cannot, and is reported here; the
+/// type of any other expression is the compiler's to check.
+fn is_handle(cx: &Ctxt, handle: &Expr) -> bool {
+    let Some(literal) = value::literal(handle) else {
+        return true;
+    };
+    let fix = match literal {
+        syn::Lit::Str(s) if syn::parse_str::<syn::Ident>(&s.value()).is_ok() => {
+            format!("write `health_routes!({})`", s.value())
+        }
+        _ => "write its name, like `health_routes!(health)` after `let health = \
+              Health::new();`, or nothing, `health_routes!()`, for `Health::global()`"
+            .to_owned(),
+    };
+    cx.error_spanned_by(
+        handle,
+        format!(
+            "`{}` is not a `Health` handle: `health_routes!` takes the handle the checks' \
+             resources are provided to; {fix}",
+            print::rust(handle)
+        ),
+    );
+    false
 }
 
 /// The handle, when the input does not start with an option, and the tokens after it.

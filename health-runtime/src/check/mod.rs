@@ -4,6 +4,7 @@
 //! This layer knows nothing of running, probes or transports; everything above it builds
 //! on these types.
 
+mod assert;
 mod builder;
 mod outcome;
 mod registry;
@@ -12,6 +13,13 @@ pub(crate) mod resources;
 pub use builder::Check;
 pub use outcome::{CheckFuture, CheckOutcome, CheckStatus, IntoCheckOutcome};
 pub use resources::{ResourceLookup, Resources};
+
+// What the macros' generated code asserts, named here so that the compiler prints the
+// traits' short names in its errors; not API.
+#[doc(hidden)]
+pub use assert::{
+    CheckFunction, ReportedDetails, ReportedError, ReturnedResult, SendFuture, SharedResource,
+};
 
 pub(crate) use builder::{ensure_unique, registered_checks};
 pub(crate) use registry::find_registered;

@@ -152,6 +152,9 @@ impl CheckOutcome {
 /// assert_eq!(outcome.status(), CheckStatus::Unhealthy);
 /// assert_eq!(outcome.message(), Some("connection refused"));
 /// ```
+// The impls are `do_not_recommend`: a return type that is not accepted is reported with
+// this message and its list of accepted types, not as the `Serialize` or `Display` bound of
+// the `Result` impl under a path of another crate, nor as a list of impls.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a return type a health check can have",
     label = "unsupported health check return type",
@@ -163,18 +166,21 @@ pub trait IntoCheckOutcome {
     fn into_check_outcome(self) -> CheckOutcome;
 }
 
+#[diagnostic::do_not_recommend]
 impl IntoCheckOutcome for CheckOutcome {
     fn into_check_outcome(self) -> CheckOutcome {
         self
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl IntoCheckOutcome for () {
     fn into_check_outcome(self) -> CheckOutcome {
         CheckOutcome::healthy()
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl IntoCheckOutcome for bool {
     fn into_check_outcome(self) -> CheckOutcome {
         if self {
@@ -187,6 +193,7 @@ impl IntoCheckOutcome for bool {
 
 const RETURNED_FALSE: &str = "check returned false";
 
+#[diagnostic::do_not_recommend]
 impl<T: Serialize, E: Display> IntoCheckOutcome for Result<T, E> {
     fn into_check_outcome(self) -> CheckOutcome {
         match self {

@@ -1,0 +1,10 @@
+use std::future::Future;
+
+use health_runtime::health_check;
+
+#[health_check]
+async fn ready() -> impl Future<Output = bool> {
+    async { true }
+}
+
+fn main() {}

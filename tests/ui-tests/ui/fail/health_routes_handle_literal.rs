@@ -1,0 +1,5 @@
+use health_runtime::health_routes;
+
+fn main() {
+    let _router: axum::Router = health_routes!(1);
+}
