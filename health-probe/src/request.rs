@@ -8,9 +8,9 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::answer::{Answer, ProbeError};
 use crate::url::Url;
 use crate::wire::{Conn, Framing, Head, HeadError, is_token_byte, remaining};
-use crate::{Answer, ProbeError};
 
 /// `maxRespBodyLength`: the kubelet reads at most 10 KiB of a body.
 pub const MAX_BODY: usize = 10 * 1024;

@@ -8,15 +8,15 @@ use std::task::{Context, Poll};
 
 pub use linkme;
 
-pub use crate::ConfigError;
 pub use crate::check::generated::{HEALTH_CHECKS, StaticCheck};
 pub use crate::check::{
     CheckFunction, CheckFuture, CheckOutcome, IntoCheckOutcome, ReportedDetails, ReportedError,
     ResourceLookup, Resources, ReturnedResult, SendFuture, SharedResource,
 };
+pub use crate::error::ConfigError;
 pub use crate::health::Health;
 pub use crate::http::RouteOptions;
-pub use crate::probe::{Probe, ProbeSet};
+pub use health_rules::{Probe, ProbeSet};
 
 /// Boxes the future of one check run.
 pub fn box_check<F>(future: F) -> CheckFuture

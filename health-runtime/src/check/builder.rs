@@ -370,7 +370,7 @@ pub(crate) fn ensure_unique<'a>(
 mod tests {
     use health_rules::{DEFAULT_PROBE, PROBES};
 
-    use crate::probe::Probe;
+    use health_rules::Probe;
 
     // The macros spell probes with the rules' names and the runtime parses them: the two
     // lists must be the same set.

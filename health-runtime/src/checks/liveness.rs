@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::check::{Check, CheckOutcome};
-use crate::probe::Probe;
+use health_rules::Probe;
 
 /// Milliseconds since a fixed origin, stored atomically.
 #[derive(Debug)]

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use crate::http::RouteOptions;
-use crate::probe::Probe;
+use health_rules::Probe;
 
 /// The settings of generated manifests that cannot be read from the checks.
 ///

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::check::Check;
-use crate::probe::Probe;
+use health_rules::Probe;
 
 use super::config::DeployConfig;
 use super::error::DeployError;

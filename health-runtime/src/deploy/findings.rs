@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::probe::Probe;
+use health_rules::Probe;
 
 /// One contradiction between a manifest and the checks or the shutdown budget.
 ///

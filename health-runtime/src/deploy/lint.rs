@@ -2,7 +2,7 @@
 //! the service really runs.
 
 use crate::check::Check;
-use crate::probe::Probe;
+use health_rules::Probe;
 
 use super::config::DeployConfig;
 use super::findings::{Finding, FindingKind};

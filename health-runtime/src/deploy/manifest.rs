@@ -6,7 +6,7 @@ use std::fmt;
 use serde::Deserialize;
 use yaml_serde::Value;
 
-use crate::probe::Probe;
+use health_rules::Probe;
 
 use super::platform::Platform;
 

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::check::Check;
-use crate::probe::{Probe, Prober, Scope};
+use crate::probe::{Prober, Scope};
+use health_rules::Probe;
 
 /// The probes by service name; `""` first, as the one every client asks by default.
 const PROBES: [(&str, Probe); 4] = [

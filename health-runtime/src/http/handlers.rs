@@ -17,7 +17,8 @@ use super::details::{Access, DetailsPolicy};
 use super::negotiate::{Rendered, VIEWS, View};
 use super::response;
 use super::routes::RouteOptions;
-use crate::probe::{Exclusions, Probe, Prober, ReportStatus, Scope, Stamp, Unresolved};
+use crate::probe::{Exclusions, Prober, ReportStatus, Scope, Stamp, Unresolved};
+use health_rules::Probe;
 
 const ALIVE: &[u8] = br#"{"status":"alive"}"#;
 const STARTED: &[u8] = br#"{"status":"started"}"#;

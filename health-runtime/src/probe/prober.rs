@@ -9,9 +9,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::HealthState;
 use super::report::{Report, ReportStatus, Verdict};
-use super::{HealthState, Probe, ProbeSet};
 use crate::run::{CheckResult, Runner, clock, collect};
+use health_rules::{Probe, ProbeSet};
 
 const STILL_INITIALISING: &str = "Service is still initialising";
 

@@ -2,7 +2,7 @@
 //! `--user=user:pw`, `--password pw`, `--token pw`, and Redis `AUTH <pw>` /
 //! `AUTH <user> <pw>`.
 
-use super::MASK;
+use super::mask::MASK;
 use super::pairs::is_secret_key;
 
 /// Options whose argument is `user:password` (curl, wget, httpie).

@@ -56,6 +56,7 @@
 pub const MAX_ERROR_LEN: usize = 1024;
 
 mod commands;
+mod mask;
 mod pairs;
 mod pem;
 mod secrets;
@@ -69,11 +70,10 @@ use serde_json::{Map, Value};
 
 pub use secrets::Secrets;
 
+pub(crate) use mask::MASK;
+
 #[cfg(any(feature = "hyper", feature = "reqwest"))]
 pub(crate) use pairs::is_secret_key;
-
-/// What a scrubbed secret or a masked credential is replaced with.
-pub(crate) const MASK: &str = "***";
 
 /// The form of a check's error message that is safe to put in a response or a log: the
 /// known secrets scrubbed, credential shapes masked (see [`redact`]) and the length capped

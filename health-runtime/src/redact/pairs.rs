@@ -2,7 +2,7 @@
 //! `Authorization`-like keys whatever their scheme, and the token after a standalone
 //! `Bearer`.
 
-use super::MASK;
+use super::mask::MASK;
 
 /// Words whose presence anywhere in a key (lowercased, separators removed) makes its value
 /// secret: `db_password`, `PGPASSWORD`, `access_token`, `client_secret`, `SharedAccessKey`.

@@ -1,7 +1,7 @@
 //! PEM blocks (`-----BEGIN RSA PRIVATE KEY-----` … `-----END RSA PRIVATE KEY-----`): the
 //! body is masked whole, the armour lines kept so the message still says what it held.
 
-use super::MASK;
+use super::mask::MASK;
 
 const BEGIN: &str = "-----BEGIN ";
 const END: &str = "-----END ";

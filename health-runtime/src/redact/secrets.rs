@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
-use super::MASK;
+use super::mask::MASK;
 
 /// A set of secret values scrubbed, exactly and wherever they appear, from every error,
 /// `details` value and log line of the checks of one [`Health`](crate::Health) — the first

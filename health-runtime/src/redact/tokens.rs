@@ -3,7 +3,7 @@
 //! Stripe `sk_live_`, Google `AIza`, …), and the 40-character AWS secret key next to an AWS
 //! access key id.
 
-use super::MASK;
+use super::mask::MASK;
 
 /// A token family: the prefix it publishes so that scanners can find its tokens, the
 /// shortest body after it that makes a token, and whether the body has dot-separated parts

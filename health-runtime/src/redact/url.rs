@@ -3,7 +3,7 @@
 //! the schemes whose servers take a lone user name as the credential (`nats://<token>@host`),
 //! and the secret path of webhook URLs (`hooks.slack.com/services/T…/B…/<secret>`).
 
-use super::MASK;
+use super::mask::MASK;
 
 /// Schemes whose servers (or clients) read a user info without `:` as the credential
 /// itself: NATS token authentication (`nats://<token>@host`, also over `tls://` and
