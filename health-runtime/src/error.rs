@@ -110,6 +110,14 @@ pub enum ConfigError {
         /// Why it is invalid.
         reason: String,
     },
+    /// A URL the library would send requests to (a webhook, a fleet instance) that it
+    /// cannot use. The error never shows the URL, which may hold a credential.
+    InvalidUrl {
+        /// What the URL was given for (`Webhook::new`, `Fleet::instances`).
+        setting: &'static str,
+        /// Why it is refused.
+        reason: String,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -189,6 +197,9 @@ impl fmt::Display for ConfigError {
             ),
             ConfigError::InvalidPath { path, reason } => {
                 write!(f, "invalid health route path `{path}`: {reason}")
+            }
+            ConfigError::InvalidUrl { setting, reason } => {
+                write!(f, "invalid URL for `{setting}`: {reason}")
             }
         }
     }

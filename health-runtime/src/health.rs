@@ -8,8 +8,10 @@ use axum::Router;
 
 use crate::check::{Check, Resources, ensure_unique, registered_checks};
 use crate::error::ConfigError;
+use crate::history::{self, History};
 use crate::http::{self, DetailsPolicy, RouteOptions};
 use crate::probe::{Beacons, HealthState, Prober, ReuseSettings, ShutdownGuard};
+use crate::publish::{Publisher, PublisherStats, Publishing, PublishingSettings};
 use crate::redact::Secrets;
 use crate::run::Hooks;
 use crate::run::change::{Hook, StatusChange};
@@ -47,6 +49,12 @@ struct Inner {
     prober: OnceLock<Arc<Prober>>,
     /// The work holding shutdown ([`Health::hold_shutdown`]).
     beacons: Arc<Beacons>,
+    /// Every run recorded, when history is on.
+    history: Option<History>,
+    history_path: String,
+    publishing: Option<Arc<Publishing>>,
+    #[cfg(feature = "ui")]
+    page: Option<crate::ui::PageSettings>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -335,14 +343,48 @@ impl Health {
         self.inner.beacons.held()
     }
 
-    /// The probes over every check of the handle.
+    /// The probes over every check of the handle; starts the publishers, when inside a
+    /// tokio runtime.
     fn prober(&self) -> Arc<Prober> {
         let state = &self.inner.state;
-        Arc::clone(
+        let prober = Arc::clone(
             self.inner
                 .prober
                 .get_or_init(|| Arc::new(Prober::new(Arc::clone(state), state.own_runners()))),
-        )
+        );
+        if let Some(publishing) = &self.inner.publishing {
+            publishing.start(&prober);
+        }
+        prober
+    }
+
+    /// The recent results, transitions and uptime of every check, unless
+    /// [`HealthBuilder::history`] turned history off. The routers serve it as JSON at
+    /// `/health/history` ([`HealthBuilder::history_path`]).
+    ///
+    /// ```
+    /// let health = health_runtime::Health::new();
+    /// assert_eq!(health.history().unwrap().capacity(), 256);
+    /// let off = health_runtime::Health::builder().history(0).build().unwrap();
+    /// assert!(off.history().is_none());
+    /// ```
+    pub fn history(&self) -> Option<&History> {
+        self.inner.history.as_ref()
+    }
+
+    /// How each publisher ([`HealthBuilder::publisher`]) fared so far: events delivered,
+    /// failed, dropped from a full queue, and waiting.
+    ///
+    /// ```
+    /// let health = health_runtime::Health::new();
+    /// assert!(health.publisher_stats().is_empty());
+    /// ```
+    pub fn publisher_stats(&self) -> Vec<PublisherStats> {
+        self.inner
+            .publishing
+            .as_ref()
+            .map(|publishing| publishing.stats())
+            .unwrap_or_default()
     }
 
     /// The `grpc.health.v1.Health` service over every check of this handle, sharing the
@@ -430,7 +472,44 @@ impl Health {
             let runners = checks.iter().map(|check| state.runner_for(check)).collect();
             Arc::new(Prober::new(Arc::clone(state), runners))
         };
-        Ok(http::router(prober, self.inner.details.clone(), &options))
+        let mut router = http::router(Arc::clone(&prober), self.inner.details.clone(), &options);
+        // The operator's routes cover every check of the handle: they come with the
+        // routers that serve them all, not with a selection.
+        if options.selects_all() {
+            router = router.merge(self.operator_routes(prober));
+        }
+        Ok(router)
+    }
+
+    /// The history route and, with the `ui` feature, the status page.
+    fn operator_routes<S>(&self, prober: Arc<Prober>) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        let inner = &self.inner;
+        let mut router = Router::new();
+        if let Some(history) = &inner.history {
+            router = router.merge(http::history_router(
+                history.clone(),
+                &inner.details,
+                &inner.history_path,
+            ));
+        }
+        #[cfg(feature = "ui")]
+        if let Some(page) = &inner.page {
+            let state = Arc::clone(&inner.state);
+            let history = inner.history.clone();
+            router = router.merge(crate::ui::router(
+                page,
+                prober,
+                state,
+                history,
+                &inner.details,
+            ));
+        }
+        #[cfg(not(feature = "ui"))]
+        let _ = prober;
+        router
     }
 }
 
@@ -460,6 +539,11 @@ pub struct HealthBuilder {
     secret_vars: Vec<String>,
     expected: Vec<String>,
     hooks: Vec<Box<Hook>>,
+    history: usize,
+    history_path: String,
+    publishing: PublishingSettings,
+    #[cfg(feature = "ui")]
+    page: Option<crate::ui::PageSettings>,
 }
 
 impl std::fmt::Debug for HealthBuilder {
@@ -474,7 +558,10 @@ impl std::fmt::Debug for HealthBuilder {
             .field("secret_vars", &self.secret_vars)
             .field("expected", &self.expected)
             .field("hooks", &self.hooks.len())
-            .finish()
+            .field("history", &self.history)
+            .field("history_path", &self.history_path)
+            .field("publishers", &self.publishing.publishers.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -490,9 +577,17 @@ impl Default for HealthBuilder {
             secret_vars: Vec::new(),
             expected: Vec::new(),
             hooks: Vec::new(),
+            history: history::DEFAULT_CAPACITY,
+            history_path: DEFAULT_HISTORY_PATH.to_owned(),
+            publishing: PublishingSettings::default(),
+            #[cfg(feature = "ui")]
+            page: Some(crate::ui::PageSettings::default()),
         }
     }
 }
+
+/// Where the routers serve the history by default.
+const DEFAULT_HISTORY_PATH: &str = "/health/history";
 
 impl HealthBuilder {
     /// Adds a check.
@@ -661,11 +756,141 @@ impl HealthBuilder {
         self
     }
 
-    /// Validates the checks (names, tags, timeouts, unique names, the expected checks) and
-    /// the details policy's token (see [`DetailsPolicy::full_with_token`]), and builds the
-    /// handle.
+    /// How many results (and transitions) the history keeps per check (default 256); 0
+    /// turns history off, and with it `/health/history`. Each check's rings are allocated
+    /// once, so recording a run allocates nothing: about 60 bytes per result, plus the
+    /// errors they hold.
+    ///
+    /// ```
+    /// let health = health_runtime::Health::builder().history(1024).build().unwrap();
+    /// assert_eq!(health.history().unwrap().capacity(), 1024);
+    /// ```
+    #[must_use]
+    pub fn history(mut self, capacity: usize) -> Self {
+        self.history = capacity;
+        self
+    }
+
+    /// Where the routers serve the history as JSON (default `/health/history`), under the
+    /// same [`DetailsPolicy`] as the reports: the full history for whoever sees the full
+    /// report, 403 (status only) or 401 (without the token) for the others, naming no
+    /// check. `?check=name` answers for one check.
+    ///
+    /// ```
+    /// let health = health_runtime::Health::builder()
+    ///     .history_path("/ops/history")
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = health;
+    /// ```
+    #[must_use]
+    pub fn history_path(mut self, path: impl Into<String>) -> Self {
+        self.history_path = path.into();
+        self
+    }
+
+    /// Adds a publisher: handed every status change as it happens and, with
+    /// [`HealthBuilder::publish_every`], the readiness report on that period, off the
+    /// probe path (see [`publish`](crate::publish)). Its [secrets](Publisher::secrets)
+    /// (a webhook's URL) are registered with the handle's.
+    #[must_use]
+    pub fn publisher(mut self, publisher: impl Publisher) -> Self {
+        for secret in publisher.secrets() {
+            self.secrets.push(secret);
+        }
+        self.publishing.publishers.push(Arc::new(publisher));
+        self
+    }
+
+    /// Takes the readiness report every `period` and hands it to the publishers (by
+    /// default only status changes are published).
+    #[must_use]
+    pub fn publish_every(mut self, period: Duration) -> Self {
+        self.publishing.every = Some(period).filter(|period| !period.is_zero());
+        self
+    }
+
+    /// How many events each publisher's queue holds (default 64): when a slow sink lets
+    /// it fill, further events are dropped and counted, and no probe ever waits.
+    #[must_use]
+    pub fn publish_queue(mut self, capacity: usize) -> Self {
+        self.publishing.queue = capacity.max(1);
+        self
+    }
+
+    /// How long a publisher may take over one event, retries included, before it counts
+    /// as failed and the next event is handed over (default 30 s).
+    #[must_use]
+    pub fn publish_timeout(mut self, timeout: Duration) -> Self {
+        self.publishing.timeout = timeout;
+        self
+    }
+
+    /// Serves the status page at `path` (default `/health/ui`) with every router that
+    /// serves all the handle's checks (see [`ui`](crate::ui)).
+    ///
+    /// ```
+    /// let health = health_runtime::Health::builder()
+    ///     .status_page("/ops/health")
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = health;
+    /// ```
+    #[cfg(feature = "ui")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ui")))]
+    #[must_use]
+    pub fn status_page(mut self, path: impl Into<String>) -> Self {
+        let fleet = self.page.take().and_then(|page| page.fleet);
+        self.page = Some(crate::ui::PageSettings {
+            path: path.into(),
+            fleet,
+        });
+        self
+    }
+
+    /// Serves no status page, although the `ui` feature is on.
+    ///
+    /// ```
+    /// let health = health_runtime::Health::builder()
+    ///     .without_status_page()
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = health;
+    /// ```
+    #[cfg(feature = "ui")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ui")))]
+    #[must_use]
+    pub fn without_status_page(mut self) -> Self {
+        self.page = None;
+        self
+    }
+
+    /// Shows the other instances of the service on the status page (see
+    /// [`Fleet`](crate::ui::Fleet)).
+    #[cfg(feature = "ui")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ui")))]
+    #[must_use]
+    pub fn fleet(mut self, fleet: crate::ui::Fleet) -> Self {
+        let page = self.page.get_or_insert_with(Default::default);
+        page.fleet = Some(fleet);
+        self
+    }
+
+    /// Validates the checks (names, tags, timeouts, unique names, the expected checks),
+    /// the details policy's token (see [`DetailsPolicy::full_with_token`]) and the
+    /// operator's routes, and builds the handle.
     pub fn build(self) -> Result<Health, ConfigError> {
         self.details.validate()?;
+        health_rules::validate_path(&self.history_path).map_err(|reason| {
+            ConfigError::InvalidPath {
+                path: self.history_path.clone(),
+                reason: reason.to_string(),
+            }
+        })?;
+        #[cfg(feature = "ui")]
+        if let Some(page) = &self.page {
+            page.validate()?;
+        }
         for check in &self.checks {
             check.validate()?;
         }
@@ -703,8 +928,19 @@ impl HealthBuilder {
         if self.include_registered {
             checks.extend(registered_checks());
         }
-        let state = HealthState::new(checks, builder, self.reuse, Hooks::new(self.hooks));
+        let history = History::new(self.history);
+        let mut hooks = self.hooks;
+        let publishing = Publishing::new(self.publishing);
+        if let Some(publishing) = &publishing {
+            let publishing = Arc::clone(publishing);
+            hooks.push(Box::new(move |change| publishing.changed(change)));
+        }
+        let hooks = Hooks::new(hooks).with_history(history.clone());
+        let state = HealthState::new(checks, builder, self.reuse, hooks);
         let secrets = state.resources.secrets();
+        if let Some(publishing) = &publishing {
+            publishing.use_secrets(secrets);
+        }
         for secret in &self.secrets {
             secrets.add(secret);
         }
@@ -720,6 +956,11 @@ impl HealthBuilder {
                 details: self.details,
                 prober: OnceLock::new(),
                 beacons: Arc::default(),
+                history,
+                history_path: self.history_path,
+                publishing,
+                #[cfg(feature = "ui")]
+                page: self.page,
             }),
         }
     }

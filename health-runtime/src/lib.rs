@@ -58,11 +58,16 @@ mod error;
 #[cfg_attr(docsrs, doc(cfg(feature = "grpc")))]
 pub mod grpc;
 mod health;
+pub mod history;
 pub mod http;
 pub mod probe;
+pub mod publish;
 pub mod redact;
 pub mod run;
 pub mod serve;
+#[cfg(feature = "ui")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ui")))]
+pub mod ui;
 
 #[doc(hidden)]
 pub mod __private;

@@ -85,6 +85,38 @@ impl Access {
         }
     }
 
+    /// Whether a token grants the full report (the policy is `FullWithToken`).
+    pub(crate) fn takes_token(&self) -> bool {
+        matches!(self, Access::Token(_))
+    }
+
+    #[cfg(feature = "ui")]
+    /// Whether `offered` is the token.
+    pub(crate) fn is_token(&self, offered: &str) -> bool {
+        match self {
+            Access::Token(expected) => digests_equal(&digest(offered.as_bytes()), expected),
+            Access::Full | Access::StatusOnly => false,
+        }
+    }
+
+    #[cfg(feature = "ui")]
+    /// The value a browser session of the status page carries in its cookie: a digest of
+    /// the token's digest, so the cookie never holds the token itself. `None` unless a
+    /// token grants access.
+    pub(crate) fn session(&self) -> Option<[u8; 32]> {
+        match self {
+            Access::Token(expected) => Some(digest(expected)),
+            Access::Full | Access::StatusOnly => None,
+        }
+    }
+
+    #[cfg(feature = "ui")]
+    /// Whether `offered` (a cookie's value, hex) is the [`Access::session`] value.
+    pub(crate) fn is_session(&self, offered: &[u8; 32]) -> bool {
+        self.session()
+            .is_some_and(|session| digests_equal(&session, offered))
+    }
+
     /// Whether a request with these headers sees the full report.
     pub(crate) fn shows_details(&self, headers: &HeaderMap) -> bool {
         match self {

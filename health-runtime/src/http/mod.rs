@@ -5,6 +5,7 @@
 mod codes;
 mod details;
 mod handlers;
+mod history;
 mod ietf;
 mod negotiate;
 mod response;
@@ -14,4 +15,7 @@ pub use details::DetailsPolicy;
 pub use ietf::HEALTH_JSON;
 pub use routes::RouteOptions;
 
+#[cfg(feature = "ui")]
+pub(crate) use details::Access;
 pub(crate) use handlers::router;
+pub(crate) use history::router as history_router;

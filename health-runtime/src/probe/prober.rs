@@ -348,7 +348,7 @@ impl Prober {
     async fn run(&self, scope: Scope<'_>, exclude: &Exclusions) -> Vec<CheckResult> {
         let resources = &self.state.resources;
         if let Scope::Check(_, runner) = scope {
-            return collect([runner.ticket(resources, false)]).await;
+            return collect([runner.ticket(resources, scope.probe().into())]).await;
         }
         let tickets: Vec<_> = self
             .runners
@@ -362,7 +362,7 @@ impl Prober {
                 };
                 in_scope && !exclude.contains(check.name())
             })
-            .map(|runner| runner.ticket(resources, false))
+            .map(|runner| runner.ticket(resources, scope.probe().into()))
             .collect();
         collect(tickets).await
     }

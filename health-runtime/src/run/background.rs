@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::runner::{Runner, collect};
 use crate::check::Resources;
+use crate::history::RanBy;
 
 /// What the refresh loop runs: the runners and the resources their checks use.
 pub(crate) trait Refreshed: Send + Sync + 'static {
@@ -28,7 +29,7 @@ pub(crate) async fn refresh_in_background<T: Refreshed>(target: Weak<T>, period:
         let tickets: Vec<_> = state
             .runners()
             .iter()
-            .map(|runner| runner.ticket(state.resources(), true))
+            .map(|runner| runner.ticket(state.resources(), RanBy::Background))
             .collect();
         drop(state);
         collect(tickets).await;

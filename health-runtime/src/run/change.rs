@@ -5,6 +5,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use crate::check::CheckStatus;
+use crate::history::{CheckHistory, History};
 use health_rules::Probe;
 
 /// What changed status: one check, or a whole probe's report.
@@ -51,13 +52,25 @@ pub struct StatusChange {
 
 pub(crate) type Hook = dyn Fn(&StatusChange) + Send + Sync;
 
-/// The hooks of one `Health`, shared by its runners and probes.
+/// The hooks of one `Health`, shared by its runners and probes, and the history its runs
+/// are recorded in.
 #[derive(Clone, Default)]
-pub(crate) struct Hooks(Arc<Vec<Box<Hook>>>);
+pub(crate) struct Hooks(Arc<Vec<Box<Hook>>>, Option<History>);
 
 impl Hooks {
     pub(crate) fn new(hooks: Vec<Box<Hook>>) -> Hooks {
-        Hooks(Arc::new(hooks))
+        Hooks(Arc::new(hooks), None)
+    }
+
+    /// Records every run in `history` as well.
+    pub(crate) fn with_history(mut self, history: Option<History>) -> Hooks {
+        self.1 = history;
+        self
+    }
+
+    /// Where the runs of the check named `name` are recorded, when history is on.
+    pub(crate) fn history_of(&self, name: &Arc<str>) -> Option<Arc<CheckHistory>> {
+        self.1.as_ref().map(|history| history.track(name))
     }
 
     pub(crate) fn is_empty(&self) -> bool {

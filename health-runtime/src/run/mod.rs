@@ -20,6 +20,7 @@ pub(crate) use runner::{Reuse, Runner, clock, collect};
 pub use metrics::DURATION_BUCKETS;
 
 use crate::check::{Check, Resources};
+use crate::history::RanBy;
 
 /// Runs `checks` concurrently, once each, and returns their results in the same order.
 ///
@@ -54,5 +55,10 @@ pub async fn run_checks<'a>(
         .into_iter()
         .map(|check| Runner::new(check.clone(), Reuse::default(), Hooks::default()))
         .collect();
-    collect(runners.iter().map(|runner| runner.ticket(resources, false))).await
+    collect(
+        runners
+            .iter()
+            .map(|runner| runner.ticket(resources, RanBy::Direct)),
+    )
+    .await
 }

@@ -21,6 +21,7 @@ use super::change::Hooks;
 use super::panics::{PanicScope, payload_text};
 use super::result::{CheckResult, Counted};
 use crate::check::{Check, CheckFuture, CheckOutcome, CheckStatus, Resources};
+use crate::history::{CheckHistory, RanBy};
 use crate::redact::{Secrets, public_details, public_error};
 
 /// How a check's results may be reused between requests.
@@ -48,6 +49,8 @@ pub(crate) struct Runner {
     probes: Box<str>,
     reuse: Reuse,
     hooks: Hooks,
+    /// Where each run is recorded, when history is on.
+    history: Option<Arc<CheckHistory>>,
     state: Mutex<RunnerState>,
     /// How many results were recorded: a report rendered when every check of it had
     /// recorded as many is what those checks still say.
@@ -104,7 +107,11 @@ enum RunState {
     Idle,
     /// Being polled for the first time by the request that started it: no one else is
     /// waiting, so nothing to notify has been allocated.
-    Inline { id: u64, started: Instant },
+    Inline {
+        id: u64,
+        started: Instant,
+        ran_by: RanBy,
+    },
     /// Running with others waiting on it, or spawned after its first poll.
     Shared(Arc<InFlight>),
 }
@@ -122,15 +129,17 @@ pub(crate) struct InFlight {
     result: OnceLock<CheckResult>,
     notify: Notify,
     deadline: Instant,
+    ran_by: RanBy,
 }
 
 impl InFlight {
-    fn new(id: u64, deadline: Instant) -> Arc<InFlight> {
+    fn new(id: u64, deadline: Instant, ran_by: RanBy) -> Arc<InFlight> {
         Arc::new(InFlight {
             id,
             result: OnceLock::new(),
             notify: Notify::new(),
             deadline,
+            ran_by,
         })
     }
 
@@ -257,8 +266,10 @@ impl Runner {
             .map(|probe| probe.as_str())
             .collect::<Vec<_>>()
             .join(",");
+        let name: Arc<str> = Arc::from(check.name());
         Arc::new(Runner {
-            name: Arc::from(check.name()),
+            history: hooks.history_of(&name),
+            name,
             probes: probes.into_boxed_str(),
             check,
             reuse,
@@ -288,9 +299,10 @@ impl Runner {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    /// A reusable result, else the run in flight, else a new run. `refresh` skips reuse
-    /// (the background task) but still joins a run in flight.
-    pub(crate) fn ticket(self: &Arc<Self>, resources: &Resources, refresh: bool) -> Ticket {
+    /// A reusable result, else the run in flight, else a new run, recorded as run by
+    /// `ran_by`. The background refresh skips reuse but still joins a run in flight.
+    pub(crate) fn ticket(self: &Arc<Self>, resources: &Resources, ran_by: RanBy) -> Ticket {
+        let refresh = ran_by == RanBy::Background;
         let now = Instant::now();
         let secrets = resources.secrets();
         let mut state = self.state();
@@ -306,8 +318,12 @@ impl Runner {
             RunState::Shared(in_flight) => {
                 return Ticket::Wait(Arc::clone(self), Arc::clone(in_flight), secrets.clone());
             }
-            &RunState::Inline { id, started } => {
-                let in_flight = InFlight::new(id, started + self.check.timeout);
+            &RunState::Inline {
+                id,
+                started,
+                ran_by,
+            } => {
+                let in_flight = InFlight::new(id, started + self.check.timeout, ran_by);
                 state.run = RunState::Shared(Arc::clone(&in_flight));
                 return Ticket::Wait(Arc::clone(self), in_flight, secrets.clone());
             }
@@ -315,15 +331,25 @@ impl Runner {
         }
         state.runs += 1;
         let id = state.runs;
-        state.run = RunState::Inline { id, started: now };
+        state.run = RunState::Inline {
+            id,
+            started: now,
+            ran_by,
+        };
         drop(state);
-        self.start(resources, now, id)
+        self.start(resources, now, id, ran_by)
     }
 
     /// Polls a new run once here: a check that is ready at once (a flag, in-memory state)
     /// costs no task, timer or wake-up, as in a hand-written handler. Only a run that has
     /// to wait is spawned, under its timeout.
-    fn start(self: &Arc<Self>, resources: &Resources, now: Instant, id: u64) -> Ticket {
+    fn start(
+        self: &Arc<Self>,
+        resources: &Resources,
+        now: Instant,
+        id: u64,
+        ran_by: RanBy,
+    ) -> Ticket {
         let secrets = resources.secrets();
         let span = self.span();
         let mut run = span.in_scope(|| TimedRun::start(self, resources));
@@ -331,7 +357,7 @@ impl Runner {
         let first = span.in_scope(|| Pin::new(&mut run).poll(&mut context));
         if let Poll::Ready(outcome) = first {
             let mut result = self.finish(outcome, now.elapsed(), run.longest_poll, secrets);
-            self.complete(&mut result, id);
+            self.complete(&mut result, id, ran_by);
             record_in_span(&span, &result);
             return Ticket::Ready(result);
         }
@@ -340,7 +366,7 @@ impl Runner {
             match &state.run {
                 RunState::Shared(in_flight) if in_flight.id == id => Arc::clone(in_flight),
                 RunState::Inline { id: current, .. } if *current == id => {
-                    let in_flight = InFlight::new(id, now + self.check.timeout);
+                    let in_flight = InFlight::new(id, now + self.check.timeout, ran_by);
                     state.run = RunState::Shared(Arc::clone(&in_flight));
                     in_flight
                 }
@@ -362,7 +388,7 @@ impl Runner {
                 let outcome = run.until(deadline, &runner.check).await;
                 let mut result =
                     runner.finish(outcome, now.elapsed(), run.longest_poll, &task_secrets);
-                runner.complete(&mut result, id);
+                runner.complete(&mut result, id, ran_by);
                 record_in_span(&task_span, &result);
             }
             .instrument(span),
@@ -417,7 +443,7 @@ impl Runner {
     /// Records the result of run `id` and hands it to whoever waits for it; copies it
     /// only for whoever keeps it. A run already expired at its deadline changes nothing,
     /// and a run never ends the one that replaced it.
-    fn complete(&self, result: &mut CheckResult, id: u64) {
+    fn complete(&self, result: &mut CheckResult, id: u64, ran_by: RanBy) {
         let mut state = self.state();
         if !state.holds(id) {
             return;
@@ -426,7 +452,7 @@ impl Runner {
             RunState::Shared(shared) => Some(shared),
             _ => None,
         };
-        self.settle(state, result, shared.as_deref());
+        self.settle(state, result, shared.as_deref(), ran_by);
     }
 
     /// Ends `in_flight` at its deadline for a run that has not returned (it blocks its
@@ -442,23 +468,29 @@ impl Runner {
         if state.holds(in_flight.id) {
             state.run = RunState::Idle;
         }
-        self.settle(state, &mut result, Some(in_flight));
+        self.settle(state, &mut result, Some(in_flight), in_flight.ran_by);
         result
     }
 
     /// The end of a run, under the runner's lock: `result` recorded and handed to whoever
-    /// waits on `shared`; then, outside the lock, the hooks and metrics.
+    /// waits on `shared`; then, outside the lock, the history, the hooks and metrics.
     fn settle(
         &self,
         mut state: MutexGuard<'_, RunnerState>,
         result: &mut CheckResult,
         shared: Option<&InFlight>,
+        ran_by: RanBy,
     ) {
         let previous = self.record(&mut state, result);
         if let Some(shared) = shared {
             shared.finish(result.clone());
         }
         drop(state);
+        if let Some(history) = &self.history {
+            let error = result.error.as_ref();
+            let at = result.finished_at;
+            history.record(result.status, result.latency, error, ran_by, at);
+        }
         self.changed(previous, result);
         #[cfg(feature = "metrics")]
         super::metrics::record(result);
