@@ -8,6 +8,11 @@
 //! curl -i localhost:8000/health/ready     # 503 "not_ready" until started, then 200 "ready"
 //! ```
 //!
+//! It prints the address of its status page, `http://127.0.0.1:8000/health/ui`: every
+//! check's status, latency and history, live. With `HEALTH_TOKEN` set, reports and the page
+//! show the checks only to holders of that token (`Authorization: Bearer <token>`, or the
+//! page's form, or once `/health/ui?token=<token>`).
+//!
 //! Listens on `127.0.0.1:8000`, or on `$PORT`. With `DATABASE_URL` and/or `REDIS_URL` set,
 //! it also checks that PostgreSQL (`SELECT 1`, 2000 ms) and Redis (`PING`, 1000 ms) answer:
 //!
@@ -54,6 +59,10 @@ async fn main() {
         .await
         .unwrap_or_else(|error| panic!("cannot listen on {address}: {error}"));
     tracing::info!("listening on http://{address} (try /health, /health/started, /health/ready)");
+    println!(
+        "status page: http://{address}{}",
+        health_runtime::ui::DEFAULT_PATH
+    );
 
     // Initialisation finishes in the background; until then startup answers 503.
     quickstart::load_model(&health);

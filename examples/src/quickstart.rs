@@ -7,7 +7,7 @@
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-use health_runtime::{CheckOutcome, Health, HealthBuilder, checks, health_check};
+use health_runtime::{CheckOutcome, DetailsPolicy, Health, HealthBuilder, checks, health_check};
 
 /// Logs to stderr, so that `probes ...` prints nothing but YAML on stdout; `RUST_LOG`
 /// filters (default `info`).
@@ -21,9 +21,15 @@ pub fn init_logging() {
         .init();
 }
 
-/// The handle over the checks, with the PostgreSQL and Redis ones when their URLs are set.
+/// The handle over the checks, with the PostgreSQL and Redis ones when their URLs are set;
+/// with `HEALTH_TOKEN` set, the checks are shown only to holders of that token.
 pub fn health(builder: HealthBuilder) -> Health {
-    let (builder, redis) = with_dependencies(builder);
+    let (mut builder, redis) = with_dependencies(builder);
+    if let Ok(token) = std::env::var("HEALTH_TOKEN") {
+        builder = builder
+            .secret(token.clone())
+            .details(DetailsPolicy::full_with_token(token));
+    }
     let health = builder.build().expect("valid health configuration");
     if let Some(redis) = redis {
         health.provide(redis);

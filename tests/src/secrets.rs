@@ -42,6 +42,13 @@ secrets! {
     QUICKSTART_REDIS_PASSWORD = "quickstart-redis-pw";
     /// The password of the unreachable servers of the quickstart example's tests.
     QUICKSTART_URL_PASSWORD = "quickstart-pw-91c2";
+    /// The status page's token in the quickstart's browser test (`HEALTH_TOKEN`).
+    QUICKSTART_UI_TOKEN = "ui-T0ken-5e7d19aa";
+    /// The status page's token of `tests/tests/status_page.rs`.
+    PAGE_TOKEN = "page-T0ken-c41b";
+    /// The credential part of the webhook URLs of `tests/tests/publishers.rs`, as in a
+    /// Slack incoming webhook's path.
+    WEBHOOK_SECRET = "wh-Secr3t-8d21e0";
     /// The Service Bus key of the ai_service example under the kubelet simulator.
     AI_SERVICEBUS_KEY = "c2VydmljZWJ1cy10ZXN0LWtleQ==";
     /// Secrets an application registers at build time, from the environment and at run

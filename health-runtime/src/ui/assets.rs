@@ -33,6 +33,7 @@ td.num{font-variant-numeric:tabular-nums;white-space:nowrap}
 .ok{background:var(--ok)}.warn{background:var(--warn)}.bad{background:var(--bad)}.none{background:var(--muted)}
 .error{color:var(--bad);overflow-wrap:anywhere}
 .muted{color:var(--muted)}
+th .muted{font-weight:400;font-size:.85rem}
 svg{display:block}
 .spark{fill:none;stroke:#0550ae;stroke-width:1.5}
 .t-healthy{fill:var(--ok)}.t-degraded{fill:#bf8700}.t-unhealthy{fill:var(--bad)}
@@ -45,7 +46,7 @@ button{font:inherit;padding:.25rem .75rem;border:1px solid var(--fg);border-radi
 .notice{border-left:4px solid var(--warn);padding:.5rem .75rem;background:var(--panel)}
 "#;
 
-/// The page's script: asks the live fragment twice a second and swaps it in when it
+/// The page's script: asks the live fragment every 300 ms and swaps it in when it
 /// changed, keeping the focus where it was; stops asking while the tab is hidden.
 pub(super) const SCRIPT: &str = r#"
 (() => {
@@ -74,8 +75,8 @@ pub(super) const SCRIPT: &str = r#"
       busy = false;
     }
   }
-  status.textContent = 'Live: updating twice a second';
-  setInterval(refresh, 500);
+  status.textContent = 'Live: updating every 300 ms';
+  setInterval(refresh, 300);
   refresh();
 })();
 "#;

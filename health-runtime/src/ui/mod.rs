@@ -9,7 +9,7 @@
 //! `Content-Security-Policy` says so (`default-src 'none'`, the script and the style
 //! allowed by their SHA-256 hashes, requests to the page's own origin only). The first
 //! paint is rendered on the server, so the page works with JavaScript off; with it, the
-//! page asks `{path}/live` twice a second and swaps in what changed, without a reload.
+//! page asks `{path}/live` every 300 ms and swaps in what changed, without a reload.
 //! Everything rendered is HTML-escaped (check names, errors), and errors are the reports'
 //! own, already redacted.
 //!
@@ -22,7 +22,7 @@
 //! never the token), then is redirected to the page without the token in its address; a
 //! wrong token gets 401 and the status-only page. `Authorization: Bearer <token>` works too.
 //!
-//! The page takes the probes' reports at most twice a second however many browsers watch
+//! The page takes the probes' reports at most four times a second however many browsers watch
 //! it (their checks' own caching applies), and reads the rest from the
 //! [history](crate::history).
 //!

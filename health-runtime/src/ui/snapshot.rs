@@ -1,5 +1,5 @@
-//! What one rendering of the page shows, taken from the probes (at most twice a second,
-//! however many browsers ask) and the history.
+//! What one rendering of the page shows, taken from the probes (at most four times a
+//! second, however many browsers ask) and the history.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -13,7 +13,7 @@ use crate::history::{Entry, History, Transition};
 use crate::probe::{Exclusions, HealthState, Probe, Prober, Report, Scope};
 
 /// How long the probes' reports are shown again before the page takes new ones.
-const REPORTS_FOR: Duration = Duration::from_millis(450);
+const REPORTS_FOR: Duration = Duration::from_millis(250);
 /// How long the other instances' answers are shown again before they are asked anew.
 const FLEET_FOR: Duration = Duration::from_secs(5);
 /// How many results the timeline and the sparkline show per check.
