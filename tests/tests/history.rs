@@ -19,7 +19,9 @@ fn switch(name: &'static str, up: &Arc<AtomicBool>) -> Check {
             if up {
                 Ok(())
             } else {
-                Err(format!("connection refused by postgres://app:{SECRET_PASSWORD}@db"))
+                Err(format!(
+                    "connection refused by postgres://app:{SECRET_PASSWORD}@db"
+                ))
             }
         }
     })
@@ -37,7 +39,9 @@ async fn keeps_the_last_results_every_transition_and_the_uptime_of_the_window() 
         .build()
         .unwrap();
     let server = TestServer::start(health.router()).await;
-    let pattern = [true, true, true, true, false, false, false, true, true, true, true, true];
+    let pattern = [
+        true, true, true, true, false, false, false, true, true, true, true, true,
+    ];
     for state in pattern {
         up.store(state, Ordering::SeqCst);
         server.get("/health/ready").await;
@@ -51,10 +55,22 @@ async fn keeps_the_last_results_every_transition_and_the_uptime_of_the_window() 
     let db = &history["checks"]["db"];
     let results = db["results"].as_array().unwrap();
     assert_eq!(results.len(), 8, "bounded by the capacity: {db}");
-    let statuses: Vec<_> = results.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    let statuses: Vec<_> = results
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
     assert_eq!(
         statuses,
-        ["unhealthy", "unhealthy", "unhealthy", "healthy", "healthy", "healthy", "healthy", "healthy"]
+        [
+            "unhealthy",
+            "unhealthy",
+            "unhealthy",
+            "healthy",
+            "healthy",
+            "healthy",
+            "healthy",
+            "healthy"
+        ]
     );
     assert_eq!(db["uptime"], 5.0 / 8.0);
     for result in results {
@@ -64,7 +80,10 @@ async fn keeps_the_last_results_every_transition_and_the_uptime_of_the_window() 
         assert!(humantime_like(at), "{at}");
     }
     let error = results[0]["error"].as_str().unwrap();
-    assert!(error.starts_with("connection refused by postgres://app:"), "{error}");
+    assert!(
+        error.starts_with("connection refused by postgres://app:"),
+        "{error}"
+    );
     assert!(!history.to_string().contains(SECRET_PASSWORD), "{history}");
 
     // Every transition, older than the window too, with its time and error.
@@ -81,7 +100,12 @@ async fn keeps_the_last_results_every_transition_and_the_uptime_of_the_window() 
             (Some("unhealthy"), "healthy")
         ]
     );
-    assert!(transitions[1]["error"].as_str().unwrap().contains("connection refused"));
+    assert!(
+        transitions[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("connection refused")
+    );
     assert!(transitions[0]["at"].as_str().unwrap() <= transitions[1]["at"].as_str().unwrap());
     assert_eq!(history["checks"]["disk"]["uptime"], 1.0);
 
@@ -115,7 +139,11 @@ async fn follows_the_details_policy_and_names_no_check_to_the_public() {
         .unwrap();
     let server = TestServer::start(status_only.router()).await;
     server.get("/health/ready").await;
-    for path in ["/health/history", "/health/history?check=orders_db", "/health/history?check=x"] {
+    for path in [
+        "/health/history",
+        "/health/history?check=orders_db",
+        "/health/history?check=x",
+    ] {
         let response = server.get(path).await;
         assert_eq!(response.status, 403, "{path}");
         let body = String::from_utf8_lossy(&response.body).into_owned();
@@ -143,7 +171,10 @@ async fn follows_the_details_policy_and_names_no_check_to_the_public() {
         .get_with("/health/history", &[("authorization", &bearer)])
         .await;
     assert_eq!(granted.status, 200);
-    assert_eq!(granted.json()["checks"]["orders_db"]["results"][0]["status"], "unhealthy");
+    assert_eq!(
+        granted.json()["checks"]["orders_db"]["results"][0]["status"],
+        "unhealthy"
+    );
 }
 
 #[tokio::test]

@@ -195,13 +195,16 @@ where
             .to_bytes();
         Ok(Answer { status, body })
     };
-    tokio::pin!(connection);
+    tokio::pin!(connection, answer);
     tokio::select! {
-        answer = answer => answer,
-        ended = &mut connection => Err(match ended {
-            Ok(()) => "the connection closed before an answer".to_owned(),
-            Err(error) => format!("connection: {error}"),
-        }),
+        biased;
+        answer = &mut answer => answer,
+        ended = &mut connection => match ended {
+            // Closed after answering (`Connection: close`): the answer is read already,
+            // or its request fails; either way it ends now.
+            Ok(()) => answer.await,
+            Err(error) => Err(format!("connection: {error}")),
+        },
     }
 }
 
