@@ -1,8 +1,8 @@
 //! The import graph of the workspace: every `use` and every `crate::`/`super::`/`self::`
 //! path in every source file, resolved through re-exports to the file that defines the
 //! item. Fails on an import cycle between files, and on an import against the layer order
-//! of health-runtime (check → run → probe → http → the `Health` handle), and on transport
-//! crates named below the transports.
+//! of health-runtime (check → history → run → probe → publish → http → ui → the `Health`
+//! handle), and on transport crates named below the transports.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -47,7 +47,10 @@ fn crate_roots() -> Vec<PathBuf> {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
             if path.is_dir() {
-                if !matches!(name.as_str(), "target" | ".git" | "ui" | "fixtures") {
+                if !matches!(
+                    name.as_str(),
+                    "target" | ".git" | "ui" | "fixtures" | "node_modules"
+                ) {
                     stack.push(path);
                 }
                 continue;
@@ -328,9 +331,12 @@ fn layer(file: &str) -> Option<usize> {
     [
         "error.rs",
         "check",
+        "history",
         "run",
         "probe",
+        "publish",
         "http",
+        "ui",
         "grpc",
         "health.rs",
     ]

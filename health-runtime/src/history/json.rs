@@ -14,8 +14,8 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use super::History;
 use super::check::{CheckHistory, Entry, Transition, uptime_of};
+use super::registry::History;
 
 impl Serialize for History {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

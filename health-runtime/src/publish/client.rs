@@ -25,6 +25,7 @@ pub(crate) struct Target {
 /// What came back: the status and at most the body limit of the body.
 pub(crate) struct Answer {
     pub(crate) status: u16,
+    #[cfg_attr(not(feature = "ui"), allow(dead_code))]
     pub(crate) body: Bytes,
 }
 
@@ -85,11 +86,13 @@ impl Target {
     }
 
     /// `host:port`.
+    #[cfg_attr(not(feature = "ui"), allow(dead_code))]
     pub(crate) fn authority(&self) -> &str {
         &self.authority
     }
 
     /// The same host with `path` instead.
+    #[cfg_attr(not(feature = "ui"), allow(dead_code))]
     pub(crate) fn with_path(&self, path: &str) -> Target {
         Target {
             path: path.to_owned(),

@@ -7,7 +7,8 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::mpsc::{self, error::TrySendError};
 
-use super::{Event, Publisher};
+use super::event::Event;
+use super::publisher::Publisher;
 use crate::redact::Secrets;
 use crate::probe::{Exclusions, Probe, Prober, Scope};
 use crate::run::change::StatusChange;

@@ -9,7 +9,8 @@ use hyper::body::Bytes;
 use serde_json::json;
 
 use super::client::Target;
-use super::{Event, PublishError, PublishFuture, Publisher};
+use super::event::Event;
+use super::publisher::{PublishError, PublishFuture, Publisher};
 use crate::ConfigError;
 
 /// The body a [`Webhook`] posts.

@@ -13,7 +13,7 @@
 //! Everything rendered is HTML-escaped (check names, errors), and errors are the reports'
 //! own, already redacted.
 //!
-//! The page obeys the handle's [`DetailsPolicy`](crate::DetailsPolicy): with
+//! The page obeys the handle's [`DetailsPolicy`]: with
 //! `StatusOnly` it shows the probes' states and names no check. With
 //! [`DetailsPolicy::full_with_token`](crate::DetailsPolicy::full_with_token), a browser
 //! presents the token once — the page's form, or a link `…/health/ui?token=<token>` — and

@@ -194,7 +194,7 @@ impl Snapshots {
                 }
             })
             .collect();
-        transitions.sort_by(|(_, a), (_, b)| b.at().cmp(&a.at()));
+        transitions.sort_by_key(|(_, transition)| std::cmp::Reverse(transition.at()));
         transitions.truncate(SHOWN_TRANSITIONS);
         (views, transitions)
     }
