@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! bench-server --port BASE [--memory] [--pg URL --redis URL --frozen-redis URL]
+//! bench-server --port BASE --history | --history-rss on|off
 //! ```
 //!
 //! | port | serves |
@@ -13,6 +14,8 @@
 //! | BASE+7 | the library with a Redis `PING` to the server the benchmark freezes, and a flag |
 //! | BASE+9 | the tiny upstream the HTTP checks `GET` |
 //!
+//! With `--history` or `--history-rss on|off`, only figure 9's servers (see `operator.rs`).
+//!
 //! With `--memory` only the in-process endpoints are served (no backend), so that resident
 //! memory reflects them alone, and `/stats` also counts the requests answered
 //! (`requests.lib`, `requests.base`).
@@ -20,6 +23,7 @@
 mod baseline;
 mod counters;
 mod library;
+mod operator;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,6 +50,9 @@ const PG_POOL: u32 = 10;
 struct Args {
     port: u16,
     memory: bool,
+    /// Figure 9: the history pairs, or the filled process with history on or off.
+    history: bool,
+    history_rss: Option<bool>,
     pg: Option<String>,
     redis: Option<String>,
     frozen_redis: Option<String>,
@@ -55,6 +62,8 @@ fn args() -> Args {
     let mut args = Args {
         port: 18100,
         memory: false,
+        history: false,
+        history_rss: None,
         pg: None,
         redis: None,
         frozen_redis: None,
@@ -65,6 +74,8 @@ fn args() -> Args {
         match arg.as_str() {
             "--port" => args.port = value().parse().expect("--port is a port number"),
             "--memory" => args.memory = true,
+            "--history" => args.history = true,
+            "--history-rss" => args.history_rss = Some(value() == "on"),
             "--pg" => args.pg = Some(value()),
             "--redis" => args.redis = Some(value()),
             "--frozen-redis" => args.frozen_redis = Some(value()),
@@ -128,6 +139,16 @@ struct Bench {
 
 async fn serve(args: Args) {
     let memory = args.memory;
+    if let Some(history) = args.history_rss {
+        operator::filled(args.port, history).await;
+        return std::future::pending().await;
+    }
+    if args.history {
+        let counter = Counters::default().get("lib.history");
+        operator::history_pairs(args.port, &Arc::new(AtomicBool::new(true)), &counter).await;
+        println!("bench-server ready on 127.0.0.1:{}", args.port);
+        return std::future::pending().await;
+    }
     let mut bench = Bench {
         args,
         counters: Counters::default(),

@@ -756,10 +756,10 @@ impl HealthBuilder {
         self
     }
 
-    /// How many results (and transitions) the history keeps per check (default 256); 0
-    /// turns history off, and with it `/health/history`. Each check's rings are allocated
-    /// once, so recording a run allocates nothing: about 60 bytes per result, plus the
-    /// errors they hold.
+    /// How many results the history keeps per check (default 256; and the last 64
+    /// transitions); 0 turns history off, and with it `/health/history`. Each check's rings
+    /// are allocated once, so recording a run allocates nothing: 64 bytes per result and
+    /// per transition, plus the errors they share with the reports.
     ///
     /// ```
     /// let health = health_runtime::Health::builder().history(1024).build().unwrap();

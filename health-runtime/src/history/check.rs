@@ -113,8 +113,13 @@ impl Transition {
     }
 }
 
-/// The record of one check: its last results and its last transitions (each up to the
-/// history's capacity), from which its uptime over the window follows.
+/// How many transitions a check keeps at most: a stable check's last few reach back far
+/// beyond its results, and a flapping one's would only repeat them.
+pub(super) const MAX_TRANSITIONS: usize = 64;
+
+/// The record of one check: its last results (up to the history's capacity) and its last
+/// transitions (up to 64, or the capacity if smaller), from which its uptime over the
+/// window follows.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -166,7 +171,7 @@ impl CheckHistory {
             name,
             rings: Mutex::new(Rings {
                 results: Ring::new(capacity),
-                transitions: Ring::new(capacity),
+                transitions: Ring::new(capacity.min(MAX_TRANSITIONS)),
                 last: None,
             }),
         }
@@ -307,5 +312,12 @@ mod tests {
             Arc::ptr_eq(entries[0].error.as_ref().unwrap(), &error),
             "shared, not copied"
         );
+    }
+
+    #[test]
+    fn a_result_and_a_transition_take_at_most_64_bytes() {
+        // What `HealthBuilder::history` promises, and the memory figure of BENCHMARKS.md.
+        assert!(std::mem::size_of::<Entry>() <= 64, "{}", std::mem::size_of::<Entry>());
+        assert!(std::mem::size_of::<Transition>() <= 64);
     }
 }

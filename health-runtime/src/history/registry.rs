@@ -62,7 +62,7 @@ impl History {
         }
     }
 
-    /// How many results each check keeps (and how many transitions).
+    /// How many results each check keeps.
     pub fn capacity(&self) -> usize {
         self.inner.capacity
     }
