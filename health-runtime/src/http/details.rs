@@ -29,7 +29,9 @@ pub enum DetailsPolicy {
     /// Only `{"status": ...}`: nothing about the dependencies.
     StatusOnly,
     /// The full report for requests carrying `Authorization: Bearer <token>` (the scheme
-    /// in any case), status only for the others.
+    /// in any case), status only for the others. The same goes for `/health/history` and,
+    /// with the `ui` feature, the status page, where a browser presents the token once for
+    /// a session cookie (see the `ui` module).
     FullWithToken(Arc<str>),
 }
 
