@@ -51,7 +51,12 @@ fn names(n: usize) -> Vec<&'static str> {
 /// uncached.
 pub async fn history_pairs(port: u16, up: &Arc<AtomicBool>, counter: &Arc<Counter>) {
     let names = names(PAIR_CHECKS);
-    for (offset, history, cached) in [(1, true, true), (2, false, true), (3, true, false), (4, false, false)] {
+    for (offset, history, cached) in [
+        (1, true, true),
+        (2, false, true),
+        (3, true, false),
+        (4, false, false),
+    ] {
         let builder = names
             .iter()
             .fold(Health::builder().without_registered(), |builder, &name| {
@@ -74,10 +79,9 @@ pub async fn history_pairs(port: u16, up: &Arc<AtomicBool>, counter: &Arc<Counte
 /// status page on the base port.
 pub async fn filled(port: u16, history: bool) {
     let names = names(FILLED_CHECKS);
-    let builder = names
-        .iter()
-        .enumerate()
-        .fold(Health::builder().without_registered(), |builder, (i, &name)| {
+    let builder = names.iter().enumerate().fold(
+        Health::builder().without_registered(),
+        |builder, (i, &name)| {
             builder.check(
                 Check::new(name, move || async move {
                     if i % 10 == 0 {
@@ -88,12 +92,9 @@ pub async fn filled(port: u16, history: bool) {
                 })
                 .critical(false),
             )
-        });
-    let builder = if history {
-        builder
-    } else {
-        builder.history(0)
-    };
+        },
+    );
+    let builder = if history { builder } else { builder.history(0) };
     let health = builder.build().expect("valid in-process checks");
     // Filled through a port of its own, closed before the measured one opens.
     let fill = tokio::net::TcpListener::bind(("127.0.0.1", 0))
@@ -113,7 +114,9 @@ pub async fn filled(port: u16, history: bool) {
     }
     server.abort();
     if let Some(history) = health.history() {
-        let kept = history.check(names[1]).map_or(0, |check| check.entries().len());
+        let kept = history
+            .check(names[1])
+            .map_or(0, |check| check.entries().len());
         assert_eq!(kept, FILLED_RESULTS, "the history is full");
     }
     listen(port, health.router()).await;
