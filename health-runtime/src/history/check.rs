@@ -317,7 +317,11 @@ mod tests {
     #[test]
     fn a_result_and_a_transition_take_at_most_64_bytes() {
         // What `HealthBuilder::history` promises, and the memory figure of BENCHMARKS.md.
-        assert!(std::mem::size_of::<Entry>() <= 64, "{}", std::mem::size_of::<Entry>());
+        assert!(
+            std::mem::size_of::<Entry>() <= 64,
+            "{}",
+            std::mem::size_of::<Entry>()
+        );
         assert!(std::mem::size_of::<Transition>() <= 64);
     }
 }

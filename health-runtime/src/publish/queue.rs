@@ -9,10 +9,10 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 
 use super::event::Event;
 use super::publisher::Publisher;
-use crate::redact::Secrets;
 use crate::probe::{Exclusions, Probe, Prober, Scope};
-use crate::run::change::StatusChange;
+use crate::redact::Secrets;
 use crate::redact::public_error;
+use crate::run::change::StatusChange;
 
 /// What [`HealthBuilder`](crate::HealthBuilder) collects about publishing.
 pub(crate) struct PublishingSettings {
