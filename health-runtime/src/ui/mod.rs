@@ -23,8 +23,12 @@
 //! wrong token gets 401 and the status-only page. `Authorization: Bearer <token>` works too.
 //!
 //! The page takes the probes' reports at most four times a second however many browsers watch
-//! it (their checks' own caching applies), and reads the rest from the
-//! [history](crate::history).
+//! it, and reads the rest from the [history](crate::history). Those are real runs of the
+//! checks, recorded like the probes' own: while a page is open on a service whose checks run
+//! per request, they run up to four times a second and the history's window covers that much
+//! less time. A [`cache_ttl`](crate::HealthBuilder::cache_ttl) of a second or more (or
+//! [`background`](crate::HealthBuilder::background)) makes the page cost the dependencies
+//! nothing beyond that.
 //!
 //! ```no_run
 //! use health_runtime::{DetailsPolicy, Health, health_routes};
