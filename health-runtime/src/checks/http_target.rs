@@ -7,7 +7,9 @@ use http::header::{HeaderMap, HeaderName, HeaderValue};
 use http::{StatusCode, Uri};
 
 use crate::check::{Check, CheckOutcome};
-use crate::redact::is_secret_key;
+#[cfg(feature = "azure-identity")]
+use crate::checks::azure_identity::{AccessTokens, AzureCredential};
+use crate::redact::{Secrets, is_secret_key};
 
 /// The request of an HTTP check (`GET url` with headers) and the statuses that count as
 /// healthy (by default `200..=299`). Shared by the `hyper` and `reqwest` checks.
@@ -49,6 +51,9 @@ pub struct HttpTarget {
     /// Whether `Authorization` holds the Basic credentials of the URL's user info (an
     /// explicit header replaces them).
     basic_from_url: bool,
+    /// Entra ID tokens sent as `Authorization: Bearer`, the token in hand at each run.
+    #[cfg(feature = "azure-identity")]
+    bearer: Option<AccessTokens>,
 }
 
 impl HttpTarget {
@@ -69,6 +74,8 @@ impl HttpTarget {
             mistake: None,
             url_password: None,
             basic_from_url: false,
+            #[cfg(feature = "azure-identity")]
+            bearer: None,
         };
         target.move_user_info_to_basic_auth();
         target
@@ -132,6 +139,60 @@ impl HttpTarget {
             )),
         }
         self
+    }
+
+    /// Sends `Authorization: Bearer <token>` with an Entra ID token of `credential` for
+    /// `scope`, the token in hand at each run (cached and refreshed ahead of expiry; see
+    /// [`azure_identity`](crate::checks::azure_identity)). A run without a token is
+    /// unhealthy with the reason it could not be fetched. The builder forms of the `hyper`
+    /// and `reqwest` checks register each token they send as a secret.
+    ///
+    /// ```no_run
+    /// use health_runtime::checks::HttpTarget;
+    /// use health_runtime::checks::azure_identity::AzureCredential;
+    ///
+    /// let credential = AzureCredential::from_environment()?;
+    /// let target = HttpTarget::get("https://search.internal.example/health")
+    ///     .bearer_from(&credential, "api://search/.default");
+    /// # let _ = target;
+    /// # Ok::<(), health_runtime::checks::azure_identity::IdentityError>(())
+    /// ```
+    #[cfg(feature = "azure-identity")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "azure-identity")))]
+    #[must_use]
+    pub fn bearer_from(mut self, credential: &AzureCredential, scope: &str) -> Self {
+        if self.basic_from_url {
+            self.headers.remove(http::header::AUTHORIZATION);
+            self.basic_from_url = false;
+        }
+        self.bearer = Some(credential.tokens_for(scope));
+        self
+    }
+
+    /// The `Authorization` value of an Entra ID token, for a target that sends one (added
+    /// to `secrets` first); `None` for the others.
+    pub(crate) async fn bearer_authorization(
+        &self,
+        secrets: Option<&Secrets>,
+    ) -> Result<Option<HeaderValue>, CheckOutcome> {
+        #[cfg(feature = "azure-identity")]
+        if let Some(tokens) = &self.bearer {
+            let token = tokens
+                .token()
+                .await
+                .map_err(|error| CheckOutcome::unhealthy(format!("{self}: no token: {error}")))?;
+            if let Some(secrets) = secrets {
+                tokens.register(secrets, &token);
+            }
+            let mut value =
+                HeaderValue::try_from(format!("Bearer {}", token.secret())).map_err(|_| {
+                    CheckOutcome::unhealthy(format!("{self}: the token is not a header value"))
+                })?;
+            value.set_sensitive(true);
+            return Ok(Some(value));
+        }
+        let _ = secrets;
+        Ok(None)
     }
 
     /// Accepts the statuses in `statuses` as healthy. The first call replaces the default

@@ -44,7 +44,8 @@ use hyper_util::rt::TokioExecutor;
 
 use super::HttpTarget;
 use super::failure::failed;
-use crate::check::{Check, CheckOutcome};
+use crate::check::{Check, CheckOutcome, Resources};
+use crate::redact::Secrets;
 
 /// The plain-HTTP client the check uses.
 pub type HttpClient = Client<HttpConnector, Empty<Bytes>>;
@@ -80,13 +81,29 @@ pub fn client() -> HttpClient {
 /// }
 /// ```
 pub async fn get(client: &HttpClient, target: &HttpTarget) -> CheckOutcome {
+    get_registering(client, target, None).await
+}
+
+/// [`get`], an Entra ID token the target sends first added to `secrets`.
+async fn get_registering(
+    client: &HttpClient,
+    target: &HttpTarget,
+    secrets: Option<&Secrets>,
+) -> CheckOutcome {
     let uri = match target.request_uri() {
         Ok(uri) => uri.clone(),
         Err(invalid) => return invalid,
     };
+    let bearer = match target.bearer_authorization(secrets).await {
+        Ok(bearer) => bearer,
+        Err(outcome) => return outcome,
+    };
     let mut request = Request::get(uri);
     if let Some(headers) = request.headers_mut() {
         headers.extend(target.headers().clone());
+        if let Some(bearer) = bearer {
+            headers.insert(http::header::AUTHORIZATION, bearer);
+        }
     }
     let request = match request.body(Empty::new()) {
         Ok(request) => request,
@@ -137,12 +154,13 @@ pub fn check_with(
     target: HttpTarget,
 ) -> Check {
     let target = Arc::new(target);
-    let check = Check::new(name, {
+    let check = Check::from_fn(name, {
         let target = Arc::clone(&target);
-        move || {
+        move |resources: &Resources| {
             let client = client.clone();
             let target = Arc::clone(&target);
-            async move { get(&client, &target).await }
+            let secrets = resources.secrets().clone();
+            Box::pin(async move { get_registering(&client, &target, Some(&secrets)).await })
         }
     });
     target.register_secrets(check)

@@ -22,6 +22,7 @@
 //! | `reqwest` | `reqwest` | the same `GET` on the application's own `reqwest::Client` |
 //! | `openai` | `hyper` or `reqwest` | the model-list targets of Azure OpenAI and OpenAI |
 //! | `rustls` | `rustls` | a TLS handshake verified by rustls, and the certificate's expiry |
+//! | `azure_identity` | `azure-identity` | Entra ID tokens (managed identity, workload identity) for the Service Bus and Azure OpenAI checks |
 //!
 //! Every module offers the same three shapes:
 //!
@@ -58,6 +59,9 @@ pub mod openai;
 #[cfg(feature = "async-nats")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async-nats")))]
 pub mod async_nats;
+#[cfg(feature = "azure-identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "azure-identity")))]
+pub mod azure_identity;
 #[cfg(feature = "deadpool-postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "deadpool-postgres")))]
 pub mod deadpool_postgres;
@@ -108,6 +112,7 @@ mod sqlx_pool;
     feature = "lapin",
     feature = "async-nats",
     feature = "rumqttc",
-    feature = "fe2o3-amqp"
+    feature = "fe2o3-amqp",
+    feature = "azure-identity"
 ))]
 mod failure;

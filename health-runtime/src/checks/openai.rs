@@ -19,6 +19,8 @@
 //! ```
 
 use super::HttpTarget;
+#[cfg(feature = "azure-identity")]
+use super::azure_identity::{AzureCredential, COGNITIVE_SERVICES_SCOPE};
 
 /// The Azure OpenAI data-plane API version [`azure_models`] asks for: the latest
 /// generally available one that serves the model list.
@@ -61,6 +63,33 @@ pub fn azure_models_with_version(
         form_urlencoded::byte_serialize(api_version.as_ref().as_bytes()).collect();
     HttpTarget::get(format!("{endpoint}/openai/models?api-version={version}"))
         .header("api-key", api_key)
+}
+
+/// `GET {endpoint}/openai/models?api-version=2024-10-21` with `Authorization: Bearer` and
+/// an Entra ID token of `credential` for `https://cognitiveservices.azure.com/.default`,
+/// for resources whose key authentication is disabled. The identity needs the role
+/// `Cognitive Services OpenAI User` on the resource to list its models.
+///
+/// ```no_run
+/// use health_runtime::checks::azure_identity::AzureCredential;
+/// use health_runtime::checks::openai;
+///
+/// let credential = AzureCredential::from_environment()?;
+/// let target = openai::azure_models_with_identity("https://myresource.openai.azure.com", &credential);
+/// assert_eq!(target.to_string(), "GET https://myresource.openai.azure.com/openai/models");
+/// # Ok::<(), health_runtime::checks::azure_identity::IdentityError>(())
+/// ```
+#[cfg(feature = "azure-identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "azure-identity")))]
+pub fn azure_models_with_identity(
+    endpoint: impl AsRef<str>,
+    credential: &AzureCredential,
+) -> HttpTarget {
+    let endpoint = endpoint.as_ref().trim_end_matches('/');
+    HttpTarget::get(format!(
+        "{endpoint}/openai/models?api-version={AZURE_API_VERSION}"
+    ))
+    .bearer_from(credential, COGNITIVE_SERVICES_SCOPE)
 }
 
 /// `GET {base_url}/models` with `Authorization: Bearer <api_key>`: OpenAI's own API

@@ -32,7 +32,9 @@ use reqwest::Client;
 
 use super::HttpTarget;
 use super::failure::failed;
-use crate::check::{Check, CheckOutcome};
+use crate::check::resources::short_type_name;
+use crate::check::{Check, CheckOutcome, ResourceLookup, Resources};
+use crate::redact::Secrets;
 
 /// Sends `GET` to `target` with its headers on `client`; healthy when the status is
 /// accepted. The answer's body is not read.
@@ -47,11 +49,28 @@ use crate::check::{Check, CheckOutcome};
 /// }
 /// ```
 pub async fn get(client: &Client, target: &HttpTarget) -> CheckOutcome {
+    get_registering(client, target, None).await
+}
+
+/// [`get`], an Entra ID token the target sends first added to `secrets`.
+async fn get_registering(
+    client: &Client,
+    target: &HttpTarget,
+    secrets: Option<&Secrets>,
+) -> CheckOutcome {
     let uri = match target.request_uri() {
         Ok(uri) => uri.to_string(),
         Err(invalid) => return invalid,
     };
-    let request = client.get(uri).headers(target.headers().clone());
+    let mut headers = target.headers().clone();
+    match target.bearer_authorization(secrets).await {
+        Ok(Some(bearer)) => {
+            headers.insert(http::header::AUTHORIZATION, bearer);
+        }
+        Ok(None) => {}
+        Err(outcome) => return outcome,
+    }
+    let request = client.get(uri).headers(headers);
     match request.send().await {
         Ok(response) => target.judge(response.status()),
         // The error's URL would repeat the query string; the target names the request.
@@ -74,15 +93,7 @@ pub async fn get(client: &Client, target: &HttpTarget) -> CheckOutcome {
 /// ```
 #[track_caller]
 pub fn check(name: impl Into<Cow<'static, str>>, target: HttpTarget) -> Check {
-    let target = Arc::new(target);
-    let check = Check::with_resource(name, {
-        let target = Arc::clone(&target);
-        move |client: Arc<Client>| {
-            let target = Arc::clone(&target);
-            async move { get(&client, &target).await }
-        }
-    });
-    target.register_secrets(check)
+    check_over::<Client>(name, target, |client| client)
 }
 
 /// Like [`check`], with the client of the provided resource of type `R`: a newtype telling
@@ -107,12 +118,35 @@ pub fn check_as<R>(name: impl Into<Cow<'static, str>>, target: HttpTarget) -> Ch
 where
     R: AsRef<Client> + Send + Sync + 'static,
 {
+    check_over::<R>(name, target, R::as_ref)
+}
+
+/// The check over the provided resource `R`, its client reached with `client_of`.
+#[track_caller]
+fn check_over<R: Send + Sync + 'static>(
+    name: impl Into<Cow<'static, str>>,
+    target: HttpTarget,
+    client_of: fn(&R) -> &Client,
+) -> Check {
     let target = Arc::new(target);
-    let check = Check::with_resource(name, {
+    let type_name: Arc<str> = short_type_name::<R>().into();
+    let check = Check::from_fn(name, {
         let target = Arc::clone(&target);
-        move |client: Arc<R>| {
-            let target = Arc::clone(&target);
-            async move { get((*client).as_ref(), &target).await }
+        move |resources: &Resources| {
+            let mut lookup = ResourceLookup::new();
+            match lookup.require::<R>(resources, type_name.to_string()) {
+                Some(client) => {
+                    let target = Arc::clone(&target);
+                    let secrets = resources.secrets().clone();
+                    Box::pin(async move {
+                        get_registering(client_of(&client), &target, Some(&secrets)).await
+                    })
+                }
+                None => {
+                    let outcome = lookup.not_initialised();
+                    Box::pin(async move { outcome })
+                }
+            }
         }
     });
     target.register_secrets(check)
@@ -134,12 +168,13 @@ where
 #[track_caller]
 pub fn check_with(name: impl Into<Cow<'static, str>>, client: Client, target: HttpTarget) -> Check {
     let target = Arc::new(target);
-    let check = Check::new(name, {
+    let check = Check::from_fn(name, {
         let target = Arc::clone(&target);
-        move || {
+        move |resources: &Resources| {
             let client = client.clone();
             let target = Arc::clone(&target);
-            async move { get(&client, &target).await }
+            let secrets = resources.secrets().clone();
+            Box::pin(async move { get_registering(&client, &target, Some(&secrets)).await })
         }
     });
     target.register_secrets(check)

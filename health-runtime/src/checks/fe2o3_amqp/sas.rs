@@ -34,6 +34,14 @@ pub(super) fn expiry_from_now() -> u64 {
     (now + TOKEN_LIFETIME).as_secs()
 }
 
+/// The expiry (`se=`, seconds since the epoch) of a ready-made signature, sent as its
+/// `expiration` on `$cbs`.
+pub(super) fn signature_expiry(signature: &str) -> Option<SystemTime> {
+    let fields = signature.strip_prefix("SharedAccessSignature ")?;
+    let (_, seconds) = form_urlencoded::parse(fields.as_bytes()).find(|(key, _)| key == "se")?;
+    Some(UNIX_EPOCH + Duration::from_secs(seconds.parse().ok()?))
+}
+
 fn encode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
@@ -41,6 +49,16 @@ fn encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expiry_of_a_ready_made_signature() {
+        let signature = token("sb://ns/q", "listen", "a2V5", 1_700_000_000);
+        assert_eq!(
+            signature_expiry(&signature),
+            Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+        );
+        assert_eq!(signature_expiry("Bearer x"), None);
+    }
 
     /// The signature the service computes for these inputs (HMAC-SHA256 over
     /// `sb%3A%2F%2Fns.servicebus.windows.net%2Fq\n1700000000` with the key's UTF-8 bytes).

@@ -1,26 +1,79 @@
 //! Connections: TCP, TLS where the endpoint needs it, SASL, and the transport check.
 
+use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock};
 
 use fe2o3_amqp::connection::ConnectionHandle;
 use fe2o3_amqp::sasl_profile::SaslProfile;
 use fe2o3_amqp::{Connection, Sender, Session};
+use ring::rand::{SecureRandom, SystemRandom};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
 use super::super::failure::failed;
 use crate::check::CheckOutcome;
 
-/// The container id the checks' connections announce.
-const CONTAINER_ID: &str = "health-runtime";
+/// The roots a TLS connection verifies the server's chain against.
+#[derive(Clone)]
+pub(super) enum Roots {
+    /// The Mozilla roots (`webpki-roots`), as public endpoints need.
+    Public,
+    /// Only these (a private CA).
+    Private(Arc<ClientConfig>),
+}
 
-/// Opens a connection to `host:port` (over TLS when `tls`), authenticating with `sasl`.
+impl Roots {
+    /// Trusts only `roots`; one that does not parse is left out, so a chain ending in it
+    /// fails to verify.
+    pub(super) fn private(roots: impl IntoIterator<Item = CertificateDer<'static>>) -> Roots {
+        let mut store = RootCertStore::empty();
+        store.add_parsable_certificates(roots);
+        Roots::Private(client_config(store))
+    }
+
+    fn config(&self) -> Arc<ClientConfig> {
+        match self {
+            Roots::Public => public_config(),
+            Roots::Private(config) => Arc::clone(config),
+        }
+    }
+
+    pub(super) fn is_private(&self) -> bool {
+        matches!(self, Roots::Private(_))
+    }
+}
+
+/// `{prefix}-<128 random bits in hex>`: the container id of a connection and the reply-to
+/// address of a management link, unique to it and not to be guessed by another client of
+/// the namespace (Microsoft's clients use a new GUID for each: azure-sdk-for-net
+/// `Amqp/AmqpConnectionScope.cs`, azure-sdk-for-python `_pyamqp/management_link.py`).
+pub(super) fn unguessable_name(prefix: &str) -> String {
+    let mut bytes = [0u8; 16];
+    if SystemRandom::new().fill(&mut bytes).is_err() {
+        // The system's generator failing is not worth a false alarm: a name unique to this
+        // process and moment still keeps two connections apart.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos());
+        bytes = (nanos ^ u128::from(std::process::id())).to_le_bytes();
+    }
+    let mut name = String::with_capacity(prefix.len() + 33);
+    name.push_str(prefix);
+    name.push('-');
+    for byte in bytes {
+        let _ = write!(name, "{byte:02x}");
+    }
+    name
+}
+
+/// Opens a connection to `host:port` (over TLS verified against `roots` when `tls`),
+/// authenticating with `sasl`, under a container id of its own.
 pub(super) async fn open(
     host: &str,
     port: u16,
-    tls: bool,
+    tls: Option<&Roots>,
     sasl: SaslProfile,
 ) -> Result<ConnectionHandle<()>, CheckOutcome> {
     let context = format!("amqp: connect to {host}:{port}");
@@ -28,14 +81,14 @@ pub(super) async fn open(
         .await
         .map_err(|error| failed(&context, &error))?;
     let builder = Connection::builder()
-        .container_id(CONTAINER_ID)
+        .container_id(unguessable_name("health-runtime"))
         .hostname(host)
         .scheme("amqp")
         .sasl_profile(sasl);
-    let opened = if tls {
+    let opened = if let Some(roots) = tls {
         let name =
             ServerName::try_from(host.to_owned()).map_err(|error| failed(&context, &error))?;
-        let stream = TlsConnector::from(tls_config())
+        let stream = TlsConnector::from(roots.config())
             .connect(name, stream)
             .await
             .map_err(|error| failed(&format!("{context}: TLS"), &error))?;
@@ -46,22 +99,25 @@ pub(super) async fn open(
     opened.map_err(|error| failed(&context, &error))
 }
 
-fn tls_config() -> Arc<ClientConfig> {
+fn public_config() -> Arc<ClientConfig> {
     static CONFIG: OnceLock<Arc<ClientConfig>> = OnceLock::new();
     CONFIG
         .get_or_init(|| {
-            let roots = RootCertStore {
+            client_config(RootCertStore {
                 roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-            };
-            let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-            let config = ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .expect("ring supports the default TLS versions")
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-            Arc::new(config)
+            })
         })
         .clone()
+}
+
+fn client_config(roots: RootCertStore) -> Arc<ClientConfig> {
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default TLS versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
 }
 
 /// The password in an `amqp[s]://user:password@...` URL, percent-decoded.
@@ -79,8 +135,37 @@ fn percent_decode(text: &str) -> String {
 
 /// Connects to `url` (`amqp://` or `amqps://`, with `user:password@` for SASL PLAIN,
 /// ANONYMOUS without), begins a session, attaches a sender link to `address` and closes
-/// everything: the broker accepted the connection, the login and the link.
+/// everything: the broker accepted the connection, the login and the link. `amqps://`
+/// verifies the broker's certificate against the Mozilla roots ([`attach_trusting`] for a
+/// private CA).
 pub async fn attach(url: &str, address: &str) -> CheckOutcome {
+    attach_over(url, address, &Roots::Public).await
+}
+
+/// [`attach`], an `amqps://` broker's certificate verified against `roots` only (a private
+/// CA, in DER) instead of the Mozilla roots. A wrong host name, an expired certificate or
+/// another CA is unhealthy with rustls's reason.
+///
+/// ```no_run,standalone_crate
+/// use health_runtime::checks::fe2o3_amqp;
+/// use health_runtime::{CheckOutcome, health_check};
+/// use tokio_rustls::rustls::pki_types::CertificateDer;
+///
+/// #[health_check(name = "broker", timeout_ms = 2000)]
+/// async fn broker() -> CheckOutcome {
+///     let ca = CertificateDer::from(std::fs::read("/etc/broker/ca.der").unwrap_or_default());
+///     fe2o3_amqp::attach_trusting("amqps://app:secret@broker.internal:5671", "jobs", [ca]).await
+/// }
+/// ```
+pub async fn attach_trusting(
+    url: &str,
+    address: &str,
+    roots: impl IntoIterator<Item = CertificateDer<'static>>,
+) -> CheckOutcome {
+    attach_over(url, address, &Roots::private(roots)).await
+}
+
+pub(super) async fn attach_over(url: &str, address: &str, roots: &Roots) -> CheckOutcome {
     let parsed = match url::Url::parse(url) {
         Ok(parsed) => parsed,
         Err(error) => return CheckOutcome::unhealthy(format!("amqp: invalid URL: {error}")),
@@ -104,7 +189,7 @@ pub async fn attach(url: &str, address: &str) -> CheckOutcome {
             password: password.map(percent_decode).unwrap_or_default(),
         },
     };
-    let mut connection = match open(host, port, tls, sasl).await {
+    let mut connection = match open(host, port, tls.then_some(roots), sasl).await {
         Ok(connection) => connection,
         Err(outcome) => return outcome,
     };
