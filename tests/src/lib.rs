@@ -5,6 +5,8 @@
 pub mod capture;
 pub mod daemon;
 pub mod dependency;
+#[cfg(feature = "builtins")]
+pub mod entra_server;
 pub mod example;
 pub mod fault_matrix;
 pub mod fault_proxy;
@@ -16,6 +18,7 @@ pub mod manifests;
 pub mod mariadb_server;
 pub mod mosquitto_server;
 pub mod nats_server;
+#[cfg(feature = "builtins")]
 pub mod openai_server;
 pub mod postgres_server;
 pub mod probe;

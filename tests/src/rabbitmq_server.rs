@@ -5,6 +5,9 @@
 //!
 //! A node takes seconds to boot: a test binary starts one with [`RabbitMqServer::shared`]
 //! for the cases that do not break it, and its own for those that do.
+//!
+//! [`RabbitMqServer::start_tls`] adds a TLS listener (AMQPS, which the AMQP 1.0 plugin
+//! serves as well) with a certificate of the test's own CA.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,6 +19,8 @@ use crate::delegate_dependency;
 use crate::dependency::Dependency;
 use crate::process::free_port;
 use crate::secrets::SECRET_PASSWORD;
+#[cfg(feature = "builtins")]
+use crate::tls_server::TestCa;
 
 /// The application user of every private node.
 pub const USER: &str = "app";
@@ -28,6 +33,7 @@ const SCRIPT: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 pub struct RabbitMqServer {
     daemon: Daemon,
     password: String,
+    tls_port: Option<u16>,
 }
 
 delegate_dependency!(RabbitMqServer, daemon);
@@ -35,6 +41,32 @@ delegate_dependency!(RabbitMqServer, daemon);
 impl RabbitMqServer {
     /// Starts a node whose user [`USER`] has `password`.
     pub fn start(password: &str) -> RabbitMqServer {
+        RabbitMqServer::start_with(password, None)
+    }
+
+    /// Starts a node whose user [`USER`] has `password`, with a TLS listener beside the
+    /// plain one serving a certificate of `ca` for `names` ([`RabbitMqServer::tls_port`]).
+    #[cfg(feature = "builtins")]
+    pub fn start_tls(password: &str, ca: &TestCa, names: &[&str]) -> RabbitMqServer {
+        RabbitMqServer::start_with(password, Some((ca, names)))
+    }
+
+    #[cfg(feature = "builtins")]
+    fn start_with(password: &str, tls: Option<(&TestCa, &[&str])>) -> RabbitMqServer {
+        RabbitMqServer::launch(password, |dir| {
+            tls.map(|(ca, names)| {
+                ca.write_files(dir, names);
+                free_port()
+            })
+        })
+    }
+
+    #[cfg(not(feature = "builtins"))]
+    fn start_with(password: &str, _tls: Option<()>) -> RabbitMqServer {
+        RabbitMqServer::launch(password, |_| None)
+    }
+
+    fn launch(password: &str, tls: impl FnOnce(&Path) -> Option<u16>) -> RabbitMqServer {
         let script = Path::new(SCRIPT);
         assert!(
             script.is_file(),
@@ -49,7 +81,8 @@ impl RabbitMqServer {
             "{}@localhost",
             dir.path().file_name().unwrap().to_string_lossy()
         );
-        write_files(dir.path(), port, password);
+        let tls_port = tls(dir.path());
+        write_files(dir.path(), port, password, tls_port);
         let daemon = Daemon::start(
             "rabbitmq-server",
             dir,
@@ -84,7 +117,13 @@ impl RabbitMqServer {
         RabbitMqServer {
             daemon,
             password: password.to_owned(),
+            tls_port,
         }
+    }
+
+    /// The TLS listener's port, for a node started with [`RabbitMqServer::start_tls`].
+    pub fn tls_port(&self) -> Option<u16> {
+        self.tls_port
     }
 
     /// The node this test binary shares between the cases that neither freeze nor kill
@@ -131,7 +170,7 @@ impl RabbitMqServer {
     }
 }
 
-fn write_files(dir: &Path, port: u16, password: &str) {
+fn write_files(dir: &Path, port: u16, password: &str, tls_port: Option<u16>) {
     let write = |name: &str, text: &str| {
         std::fs::write(dir.join(name), text).unwrap_or_else(|e| panic!("write {name}: {e}"));
     };
@@ -146,9 +185,28 @@ fn write_files(dir: &Path, port: u16, password: &str) {
              default_pass = {password}\n\
              loopback_users = none\n\
              log.console = false\n\
-             log.file.level = warning\n"
+             log.file.level = warning\n{}",
+            tls_port
+                .map(|tls_port| tls_listener(dir, tls_port))
+                .unwrap_or_default()
         ),
     );
+    /// A TLS listener with the files `TestCa::write_files` wrote; clients are not asked
+    /// for a certificate.
+    fn tls_listener(dir: &Path, port: u16) -> String {
+        let file = |name: &str| dir.join(name).display().to_string();
+        format!(
+            "listeners.ssl.default = 127.0.0.1:{port}\n\
+             ssl_options.cacertfile = {}\n\
+             ssl_options.certfile = {}\n\
+             ssl_options.keyfile = {}\n\
+             ssl_options.verify = verify_none\n\
+             ssl_options.fail_if_no_peer_cert = false\n",
+            file("ca.pem"),
+            file("cert.pem"),
+            file("key.pem")
+        )
+    }
     // A cookie of its own, readable only by the owner as Erlang requires: whoever runs the
     // tests (root in CI) starts the node without touching the machine's cookie.
     let cookie = dir.join(".erlang.cookie");

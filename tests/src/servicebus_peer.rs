@@ -1,21 +1,33 @@
 //! A stand-in for Azure Service Bus, which the tests cannot reach: an in-process AMQP 1.0
 //! peer built on `fe2o3-amqp`'s acceptor, answering the two requests the Service Bus check
-//! makes the way the service documents them.
+//! makes the way the service answers Microsoft's own clients.
 //!
 //! - `put-token` on `$cbs`: a shared access signature of the entity's audience, signed
-//!   with the known key of the known policy and not expired, is `202 Accepted`; anything
-//!   else is `401`.
+//!   with the known key of the known policy and not expired (type
+//!   `servicebus.windows.net:sastoken`), or an Entra ID token the test accepts (type
+//!   `jwt`), is `202 Accepted` — or `200 OK`, which Microsoft.Azure.Amqp's `AmqpCbsLink`
+//!   accepts as well (`set_put_token_status`); anything else is `401`. The answer carries
+//!   `status-code` and `status-description`, the names `AmqpCbsLink` reads.
 //! - `com.microsoft:peek-message` on `<entity>/$management`: `404` for another entity,
-//!   `401` before a token for the entity was put on this connection, `204` when the entity
-//!   holds no message, `200` with the peeked messages (at most the requested count)
-//!   otherwise. Nothing is consumed.
+//!   `401` before a token for the entity was put on this connection, "no message" when
+//!   the entity is empty — `204`, or `404` with `errorCondition`
+//!   `com.microsoft:message-not-found`, both of which the service sends and
+//!   azure-sdk-for-net `Amqp/AmqpReceiver.cs` reads as empty (`set_empty_answer`) — and
+//!   `200` with the peeked messages (at most the requested count) otherwise. Management
+//!   answers carry `statusCode`, `statusDescription` and `errorCondition` (a symbol), the
+//!   names of azure-sdk-for-net `Amqp/ManagementConstants.cs`. Nothing is consumed.
+//!
+//! Every request is recorded (`seen`): the token type, audience and `expiration` of each
+//! `put-token`, the typed body of each peek, the reply-to address of each link, so that
+//! the tests compare what the check sends with what the SDKs send.
 //!
 //! It sits behind a fault proxy, so that it can be frozen, killed and restarted like the
-//! private servers.
+//! private servers; with [`ServiceBusPeer::start_tls`] it speaks AMQPS with a certificate
+//! of the test's own CA.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -25,11 +37,13 @@ use fe2o3_amqp::acceptor::{
     SessionAcceptor,
 };
 use fe2o3_amqp::types::messaging::{AmqpValue, ApplicationProperties, Message, Properties};
-use fe2o3_amqp::types::primitives::{Binary, OrderedMap, SimpleValue, Value};
+use fe2o3_amqp::types::primitives::{Binary, OrderedMap, SimpleValue, Symbol, Value};
 use fe2o3_amqp::{Receiver, Sender};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls::ServerConfig;
 
 use crate::delegate_dependency;
 use crate::dependency::Dependency;
@@ -38,10 +52,58 @@ use crate::fault_proxy::FaultProxy;
 /// The policy whose key signs the tokens the peer accepts.
 pub const KEY_NAME: &str = "health-listen";
 
+/// How the peer says an entity has nothing to peek.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmptyAnswer {
+    /// `204 No Content`.
+    NoContent,
+    /// `404` with `errorCondition` `com.microsoft:message-not-found`.
+    MessageNotFound,
+}
+
+/// A `put-token` as the peer received it.
+#[derive(Clone, Debug)]
+pub struct PutToken {
+    /// The `type` application property.
+    pub token_type: String,
+    /// The `name` application property: the audience.
+    pub audience: String,
+    /// The `expiration` application property, as received (a timestamp when sent as the
+    /// SDKs send it).
+    pub expiration: Option<SimpleValue>,
+    /// The token (the body).
+    pub token: String,
+    /// The `reply-to` of the request.
+    pub reply_to: String,
+}
+
+/// A peek as the peer received it.
+#[derive(Clone, Debug)]
+pub struct Peek {
+    /// The body's `from-sequence-number`, typed as received.
+    pub from_sequence_number: Option<Value>,
+    /// The body's `message-count`, typed as received.
+    pub message_count: Option<Value>,
+    /// The `reply-to` of the request.
+    pub reply_to: String,
+}
+
+/// Everything the peer received, in order.
+#[derive(Clone, Debug, Default)]
+pub struct Seen {
+    /// Every `put-token`.
+    pub put_tokens: Vec<PutToken>,
+    /// Every peek.
+    pub peeks: Vec<Peek>,
+}
+
+type TokenCheck = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
 /// The stand-in, serving one entity.
 pub struct ServiceBusPeer {
     proxy: FaultProxy,
     direct: SocketAddr,
+    tls: bool,
     state: Arc<State>,
     task: JoinHandle<()>,
 }
@@ -50,14 +112,28 @@ struct State {
     entity: String,
     key: String,
     messages: AtomicUsize,
+    message_bytes: AtomicUsize,
+    put_token_status: AtomicI32,
+    empty: Mutex<EmptyAnswer>,
+    jwt: Mutex<Option<TokenCheck>>,
+    seen: Mutex<Seen>,
 }
 
 type Responders = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<Message<AmqpValue<Value>>>>>>;
 
 impl ServiceBusPeer {
-    /// Serves `entity`, accepting tokens signed with `key` by [`KEY_NAME`]; the entity
-    /// starts empty.
+    /// Serves `entity` over plain AMQP, accepting tokens signed with `key` by
+    /// [`KEY_NAME`]; the entity starts empty.
     pub async fn start(entity: &str, key: &str) -> ServiceBusPeer {
+        ServiceBusPeer::serve(entity, key, None).await
+    }
+
+    /// The same over TLS, with `config`'s certificate.
+    pub async fn start_tls(entity: &str, key: &str, config: Arc<ServerConfig>) -> ServiceBusPeer {
+        ServiceBusPeer::serve(entity, key, Some(TlsAcceptor::from(config))).await
+    }
+
+    async fn serve(entity: &str, key: &str, tls: Option<TlsAcceptor>) -> ServiceBusPeer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind the peer");
@@ -66,12 +142,19 @@ impl ServiceBusPeer {
             entity: entity.to_owned(),
             key: key.to_owned(),
             messages: AtomicUsize::new(0),
+            message_bytes: AtomicUsize::new(16),
+            put_token_status: AtomicI32::new(202),
+            empty: Mutex::new(EmptyAnswer::NoContent),
+            jwt: Mutex::new(None),
+            seen: Mutex::default(),
         });
-        let task = tokio::spawn(serve(listener, Arc::clone(&state)));
+        let is_tls = tls.is_some();
+        let task = tokio::spawn(serve(listener, Arc::clone(&state), tls));
         let proxy = FaultProxy::start(direct).await;
         ServiceBusPeer {
             proxy,
             direct,
+            tls: is_tls,
             state,
             task,
         }
@@ -82,15 +165,58 @@ impl ServiceBusPeer {
         self.state.messages.store(count, Ordering::SeqCst);
     }
 
+    /// How large each message's body is, in bytes.
+    pub fn set_message_bytes(&self, bytes: usize) {
+        self.state.message_bytes.store(bytes, Ordering::SeqCst);
+    }
+
+    /// The status a good `put-token` is answered with: 200 or 202.
+    pub fn set_put_token_status(&self, status: i32) {
+        self.state.put_token_status.store(status, Ordering::SeqCst);
+    }
+
+    /// How an empty entity is answered.
+    pub fn set_empty_answer(&self, answer: EmptyAnswer) {
+        *self.state.empty.lock().unwrap() = answer;
+    }
+
+    /// Accepts Entra ID tokens (type `jwt`) for which `check` holds.
+    pub fn accept_jwt(&self, check: impl Fn(&str) -> bool + Send + Sync + 'static) {
+        *self.state.jwt.lock().unwrap() = Some(Arc::new(check));
+    }
+
+    /// Everything received so far.
+    pub fn seen(&self) -> Seen {
+        self.state.seen.lock().unwrap().clone()
+    }
+
     /// The connection string of the entity through the proxy, with `key`: the emulator's
-    /// form, plain AMQP on the given port.
+    /// form (plain AMQP on the given port), or a TLS endpoint named `localhost` for a peer
+    /// started with [`ServiceBusPeer::start_tls`].
     pub fn connection_string(&self, key: &str) -> String {
-        connection_string(self.addr(), &self.state.entity, key)
+        if self.tls {
+            tls_connection_string(self.addr().port(), &self.state.entity, key)
+        } else {
+            connection_string(self.addr(), &self.state.entity, key)
+        }
     }
 
     /// The same, to the peer itself (never frozen nor killed).
     pub fn direct_connection_string(&self, key: &str) -> String {
-        connection_string(self.direct, &self.state.entity, key)
+        if self.tls {
+            tls_connection_string(self.direct.port(), &self.state.entity, key)
+        } else {
+            connection_string(self.direct, &self.state.entity, key)
+        }
+    }
+
+    /// A connection string without a key, for an identity: the emulator's form to the
+    /// peer itself.
+    pub fn identity_connection_string(&self) -> String {
+        format!(
+            "Endpoint=sb://{};EntityPath={};UseDevelopmentEmulator=true",
+            self.direct, self.state.entity
+        )
     }
 }
 
@@ -102,6 +228,13 @@ pub fn connection_string(addr: SocketAddr, entity: &str, key: &str) -> String {
     )
 }
 
+fn tls_connection_string(port: u16, entity: &str, key: &str) -> String {
+    format!(
+        "Endpoint=sb://localhost:{port}/;SharedAccessKeyName={KEY_NAME};SharedAccessKey={key};\
+         EntityPath={entity}"
+    )
+}
+
 impl Drop for ServiceBusPeer {
     fn drop(&mut self) {
         self.task.abort();
@@ -110,7 +243,7 @@ impl Drop for ServiceBusPeer {
 
 delegate_dependency!(ServiceBusPeer, proxy);
 
-async fn serve(listener: TcpListener, state: Arc<State>) {
+async fn serve(listener: TcpListener, state: Arc<State>, tls: Option<TlsAcceptor>) {
     let acceptor = ConnectionAcceptor::builder()
         .container_id("servicebus-stand-in")
         .sasl_acceptor(SaslAnonymousMechanism::new())
@@ -118,9 +251,16 @@ async fn serve(listener: TcpListener, state: Arc<State>) {
     let acceptor = Arc::new(acceptor);
     let mut connections = tokio::task::JoinSet::new();
     while let Ok((stream, _)) = listener.accept().await {
-        let (acceptor, state) = (Arc::clone(&acceptor), Arc::clone(&state));
+        let (acceptor, state, tls) = (Arc::clone(&acceptor), Arc::clone(&state), tls.clone());
         connections.spawn(async move {
-            let Ok(mut connection) = acceptor.accept(stream).await else {
+            let connection = match tls {
+                Some(tls) => match tls.accept(stream).await {
+                    Ok(stream) => acceptor.accept(stream).await,
+                    Err(_) => return,
+                },
+                None => acceptor.accept(stream).await,
+            };
+            let Ok(mut connection) = connection else {
                 return;
             };
             // Tokens put on one connection authorise that connection only.
@@ -147,15 +287,15 @@ async fn serve_session(
     let mut links = tokio::task::JoinSet::new();
     while let Ok(link) = LinkAcceptor::new().accept(&mut session).await {
         match link {
-            // The client's receiver: responses for the node named by its source.
+            // The client's receiver: answers go to its target, the reply-to address.
             LinkEndpoint::Sender(sender) => {
-                let node = sender
-                    .source()
+                let reply_to = sender
+                    .target()
                     .as_ref()
-                    .and_then(|source| source.address.clone())
+                    .and_then(|target| target.address.clone())
                     .unwrap_or_default();
                 let (tx, rx) = mpsc::unbounded_channel();
-                responders.lock().unwrap().insert(node, tx);
+                responders.lock().unwrap().insert(reply_to, tx);
                 links.spawn(respond(sender, rx));
             }
             // The client's sender: requests to the node named by its target.
@@ -177,14 +317,41 @@ async fn serve_session(
     }
 }
 
+/// Sends the answers; one larger than the client's `max-message-size` is not sent, the
+/// link detached with `amqp:link:message-size-exceeded` instead (AMQP 1.0 §2.7.3).
 async fn respond(
     mut sender: Sender,
     mut responses: mpsc::UnboundedReceiver<Message<AmqpValue<Value>>>,
 ) {
     while let Some(response) = responses.recv().await {
-        if sender.send(response).await.is_err() {
+        if let Err(error) = sender.send(response).await {
+            if matches!(error, fe2o3_amqp::link::SendError::MessageSizeExceeded(_)) {
+                let exceeded = fe2o3_amqp::types::definitions::Error::new(
+                    fe2o3_amqp::types::definitions::LinkError::MessageSizeExceeded,
+                    Some("the answer is larger than the link's max-message-size".to_owned()),
+                    None,
+                );
+                let _ = sender.close_with_error(exceeded).await;
+            }
             return;
         }
+    }
+}
+
+/// An answer: status, description, error condition, body.
+struct Answer {
+    status: i32,
+    description: String,
+    condition: Option<&'static str>,
+    body: Value,
+}
+
+fn answer(status: i32, description: impl Into<String>) -> Answer {
+    Answer {
+        status,
+        description: description.into(),
+        condition: None,
+        body: Value::Null,
     }
 }
 
@@ -203,28 +370,43 @@ async fn handle_requests(
             return;
         }
         let request = delivery.into_message();
-        let (status, description, body) = answer(&node, &request, &state, &authorised);
+        let reply_to = request
+            .properties
+            .as_ref()
+            .and_then(|p| p.reply_to.clone())
+            .unwrap_or_default();
+        let answer = reply(&node, &request, &reply_to, &state, &authorised);
         let properties = Properties {
             correlation_id: request
                 .properties
                 .as_ref()
                 .and_then(|p| p.message_id.clone()),
-            to: request.properties.as_ref().and_then(|p| p.reply_to.clone()),
+            to: Some(reply_to.clone()),
             ..Properties::default()
         };
+        // `$cbs` answers with the CBS names, `$management` with the service's own.
+        let (status_key, description_key) = if node == "$cbs" {
+            ("status-code", "status-description")
+        } else {
+            ("statusCode", "statusDescription")
+        };
+        let mut properties_builder = ApplicationProperties::builder()
+            .insert(status_key, SimpleValue::Int(answer.status))
+            .insert(description_key, answer.description);
+        if let Some(condition) = answer.condition {
+            properties_builder = properties_builder.insert(
+                "errorCondition",
+                SimpleValue::Symbol(Symbol::from(condition)),
+            );
+        }
         let response = Message::builder()
             .properties(properties)
-            .application_properties(
-                ApplicationProperties::builder()
-                    .insert("status-code", SimpleValue::Int(status))
-                    .insert("status-description", description)
-                    .build(),
-            )
-            .value(body)
+            .application_properties(properties_builder.build())
+            .value(answer.body)
             .build();
         // The response link is attached right after the request link.
         for _ in 0..100 {
-            let responder = responders.lock().unwrap().get(&node).cloned();
+            let responder = responders.lock().unwrap().get(&reply_to).cloned();
             if let Some(responder) = responder {
                 let _ = responder.send(response);
                 break;
@@ -234,92 +416,124 @@ async fn handle_requests(
     }
 }
 
-/// The status, description and body the service answers `request` on `node` with.
-fn answer(
+/// What the service answers `request` on `node` with.
+fn reply(
     node: &str,
     request: &Message<Value>,
+    reply_to: &str,
     state: &State,
     authorised: &Mutex<HashSet<String>>,
-) -> (i32, String, Value) {
-    let property = |name: &str| -> Option<String> {
-        match request.application_properties.as_ref()?.get(name)? {
-            SimpleValue::String(text) => Some(text.clone()),
-            _ => None,
-        }
+) -> Answer {
+    let property = |name: &str| -> Option<SimpleValue> {
+        request.application_properties.as_ref()?.get(name).cloned()
     };
-    let operation = property("operation").unwrap_or_default();
+    let text = |name: &str| match property(name) {
+        Some(SimpleValue::String(text)) => text,
+        Some(SimpleValue::Symbol(symbol)) => symbol.0,
+        _ => String::new(),
+    };
+    let operation = text("operation");
     match (node, operation.as_str()) {
         ("$cbs", "put-token") => {
-            let audience = property("name").unwrap_or_default();
-            let token = match &request.body {
-                Value::String(token) => token.clone(),
-                _ => String::new(),
+            let put = PutToken {
+                token_type: text("type"),
+                audience: text("name"),
+                expiration: property("expiration"),
+                token: match &request.body {
+                    Value::String(token) => token.clone(),
+                    _ => String::new(),
+                },
+                reply_to: reply_to.to_owned(),
             };
-            if valid_token(&token, &audience, &state.key) {
-                authorised.lock().unwrap().insert(audience);
-                (202, "Accepted".into(), Value::Null)
-            } else {
-                (
+            state.seen.lock().unwrap().put_tokens.push(put.clone());
+            let valid = match put.token_type.as_str() {
+                "servicebus.windows.net:sastoken" => {
+                    valid_signature(&put.token, &put.audience, &state.key)
+                }
+                "jwt" => state
+                    .jwt
+                    .lock()
+                    .unwrap()
+                    .as_ref()
+                    .is_some_and(|check| check(&put.token)),
+                _ => false,
+            };
+            if valid {
+                authorised.lock().unwrap().insert(put.audience);
+                let status = state.put_token_status.load(Ordering::SeqCst);
+                answer(status, if status == 200 { "OK" } else { "Accepted" })
+            } else if put.token_type == "jwt" {
+                answer(
                     401,
-                    "InvalidSignature: The token has an invalid signature.".into(),
-                    Value::Null,
+                    "ExpiredToken: The token is expired or not issued by a trusted authority.",
                 )
+            } else {
+                answer(401, "InvalidSignature: The token has an invalid signature.")
             }
         }
         (node, "com.microsoft:peek-message") => {
+            let body = match &request.body {
+                Value::Map(map) => Some(map),
+                _ => None,
+            };
+            let field = |name: &str| body.and_then(|map| map.get(&Value::from(name)).cloned());
+            let peek = Peek {
+                from_sequence_number: field("from-sequence-number"),
+                message_count: field("message-count"),
+                reply_to: reply_to.to_owned(),
+            };
+            state.seen.lock().unwrap().peeks.push(peek.clone());
             let Some(entity) = node.strip_suffix("/$management") else {
-                return (404, "no such node".into(), Value::Null);
+                return answer(404, "no such node");
             };
             if entity != state.entity {
-                return (
-                    404,
-                    format!("MessagingEntityNotFound: {entity}"),
-                    Value::Null,
-                );
+                return answer(404, format!("MessagingEntityNotFound: {entity}"));
             }
             let suffix = format!("/{entity}");
             if !authorised
                 .lock()
                 .unwrap()
                 .iter()
-                .any(|a| a.ends_with(&suffix))
+                .any(|audience| audience.ends_with(&suffix))
             {
-                return (
-                    401,
-                    "Unauthorized: put a token for the entity first".into(),
-                    Value::Null,
-                );
+                return answer(401, "Unauthorized: put a token for the entity first");
             }
+            let requested = match peek.message_count {
+                Some(Value::Int(count)) => usize::try_from(count).unwrap_or(0),
+                _ => 0,
+            };
             match state.messages.load(Ordering::SeqCst) {
-                0 => (204, "No Content".into(), Value::Null),
-                held => (200, "OK".into(), peeked(held.min(requested_count(request)))),
+                0 => match *state.empty.lock().unwrap() {
+                    EmptyAnswer::NoContent => answer(204, "No Content"),
+                    EmptyAnswer::MessageNotFound => Answer {
+                        status: 404,
+                        description: "There are no messages to peek.".into(),
+                        condition: Some("com.microsoft:message-not-found"),
+                        body: Value::Null,
+                    },
+                },
+                held => Answer {
+                    status: 200,
+                    description: "OK".into(),
+                    condition: None,
+                    body: peeked(
+                        held.min(requested),
+                        state.message_bytes.load(Ordering::SeqCst),
+                    ),
+                },
             }
         }
-        _ => (
-            501,
-            format!("operation `{operation}` is not served"),
-            Value::Null,
-        ),
+        _ => answer(501, format!("operation `{operation}` is not served")),
     }
 }
 
-fn requested_count(request: &Message<Value>) -> usize {
-    match &request.body {
-        Value::Map(map) => match map.get(&Value::from("message-count")) {
-            Some(Value::Int(count)) => usize::try_from(*count).unwrap_or(0),
-            _ => 0,
-        },
-        _ => 0,
-    }
-}
-
-fn peeked(count: usize) -> Value {
+fn peeked(count: usize, bytes: usize) -> Value {
     let messages = (0..count)
-        .map(|i| {
+        .map(|_| {
             let mut entry = OrderedMap::new();
             entry.insert(
                 Value::from("message"),
-                Value::Binary(Binary::from(format!("message {i}").into_bytes())),
+                Value::Binary(Binary::from(vec![b'm'; bytes])),
             );
             Value::Map(entry)
         })
@@ -330,7 +544,7 @@ fn peeked(count: usize) -> Value {
 }
 
 /// Checks a `SharedAccessSignature sr=..&sig=..&se=..&skn=..` token for `audience`.
-fn valid_token(token: &str, audience: &str, key: &str) -> bool {
+fn valid_signature(token: &str, audience: &str, key: &str) -> bool {
     let Some(fields) = token.strip_prefix("SharedAccessSignature ") else {
         return false;
     };

@@ -180,7 +180,7 @@ impl HttpTarget {
             let token = tokens
                 .token()
                 .await
-                .map_err(|error| CheckOutcome::unhealthy(format!("{self}: no token: {error}")))?;
+                .map_err(|error| CheckOutcome::unhealthy(format!("{self}: {error}")))?;
             if let Some(secrets) = secrets {
                 tokens.register(secrets, &token);
             }

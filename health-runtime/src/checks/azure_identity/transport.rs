@@ -128,7 +128,7 @@ impl HttpClient for HttpsTransport {
         shown.set_query(None);
         let context = format!("{} {shown}", method_name(request.method()));
         let outgoing = to_hyper(request).map_err(|reason| {
-            Error::with_message(ErrorKind::Other, format!("{context}: {reason}"))
+            Error::with_message(ErrorKind::Other, format!("{context} not sent: {reason}"))
         })?;
         let response = self.client.request(outgoing).await.map_err(|error| {
             let kind = if error.is_connect() {
@@ -136,7 +136,7 @@ impl HttpClient for HttpsTransport {
             } else {
                 ErrorKind::Io
             };
-            Error::with_message(kind, format!("{context}: {}", error_chain(&error)))
+            Error::with_message(kind, format!("{context} failed: {}", error_chain(&error)))
         })?;
         let status = response.status().as_u16();
         let headers = to_headers(response.headers());
@@ -146,7 +146,7 @@ impl HttpClient for HttpsTransport {
             .map_err(|error| {
                 Error::with_message(
                     ErrorKind::Io,
-                    format!("{context}: reading the answer: {error}"),
+                    format!("{context} failed while reading the answer: {error}"),
                 )
             })?
             .to_bytes();

@@ -7,12 +7,14 @@
 //!
 //! The receiver announces a `max-message-size`: an answer larger than it (a peeked message of
 //! a Premium namespace may be 100 MB) is refused frame by frame by the link, so a run never
-//! reads more than that bound.
+//! reads more than that bound. A sender that honours the bound instead detaches the link
+//! with `amqp:link:message-size-exceeded` (AMQP 1.0 §2.7.3); both read the same.
 
 use std::fmt;
 
-use fe2o3_amqp::link::RecvError;
+use fe2o3_amqp::link::{LinkStateError, RecvError};
 use fe2o3_amqp::session::SessionHandle;
+use fe2o3_amqp::types::definitions::{ErrorCondition, LinkError};
 use fe2o3_amqp::types::messaging::{AmqpValue, Message, MessageId, Outcome, Properties};
 use fe2o3_amqp::types::primitives::{SimpleValue, Value};
 use fe2o3_amqp::{Receiver, Sender};
@@ -26,6 +28,7 @@ pub(super) struct ManagementLink {
     receiver: Receiver,
     reply_to: String,
     next_id: u64,
+    max_answer_bytes: u64,
 }
 
 /// What the node answered: the status and the description and error condition that come
@@ -89,6 +92,7 @@ impl ManagementLink {
             receiver,
             reply_to,
             next_id: 0,
+            max_answer_bytes,
         })
     }
 
@@ -114,6 +118,12 @@ impl ManagementLink {
             Ok(delivery) => delivery,
             Err(RecvError::MessageSizeExceeded(exceeded)) => {
                 return Err(CallError::TooLarge(exceeded.max_size));
+            }
+            Err(RecvError::LinkStateError(
+                LinkStateError::RemoteDetachedWithError(error)
+                | LinkStateError::RemoteClosedWithError(error),
+            )) if error.condition == ErrorCondition::LinkError(LinkError::MessageSizeExceeded) => {
+                return Err(CallError::TooLarge(self.max_answer_bytes));
             }
             Err(error) => return Err(CallError::Failed(error_chain(&error))),
         };
