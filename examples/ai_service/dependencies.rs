@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use health_runtime::checks::azure_identity::AzureCredential;
 use health_runtime::checks::fe2o3_amqp::ServiceBus;
 use health_runtime::checks::{self, HttpTarget};
 use health_runtime::{CheckOutcome, Health, health_check};
@@ -11,7 +12,7 @@ use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 
-use crate::config::{Config, OpenAiConfig};
+use crate::config::{Config, OpenAiConfig, ServiceBusConfig};
 
 /// The PostgreSQL pool, when `DATABASE_URL` is set.
 pub struct Database(Option<PgPool>);
@@ -19,11 +20,13 @@ pub struct Database(Option<PgPool>);
 /// The Redis connection, when `REDIS_URL` is set.
 pub struct Redis(Option<ConnectionManager>);
 
-/// The OpenAI endpoint: one HTTP client for the process, and the request its check sends.
-pub struct OpenAi(Option<(reqwest::Client, HttpTarget)>);
+/// The OpenAI endpoint: one HTTP client for the process, and the request its check sends
+/// (or why there is none: no Entra ID credential in this environment).
+pub struct OpenAi(Option<Result<(reqwest::Client, HttpTarget), String>>);
 
-/// The Service Bus queue, when `SERVICEBUS_CONNECTION_STRING` is set: the queue, or why
-/// the connection string was not accepted (which never quotes its key).
+/// The Service Bus queue, when `SERVICEBUS_CONNECTION_STRING` (or `SERVICEBUS_NAMESPACE`
+/// and `SERVICEBUS_QUEUE`) is set: the queue, or why the connection string was not
+/// accepted (which never quotes its key) or no identity was found.
 pub struct Queue(Option<Result<ServiceBus, String>>);
 
 #[health_check(name = "database", timeout_ms = 2000, probe = "readiness")]
@@ -45,15 +48,17 @@ async fn cache(cache: &Redis) -> CheckOutcome {
 #[health_check(name = "openai", timeout_ms = 3000, probe = "readiness")]
 async fn openai(openai: &OpenAi) -> CheckOutcome {
     match &openai.0 {
-        Some((client, target)) => checks::reqwest::get(client, target).await,
+        Some(Ok((client, target))) => checks::reqwest::get(client, target).await,
+        Some(Err(no_identity)) => CheckOutcome::unhealthy(no_identity.clone()),
         None => CheckOutcome::unhealthy(
             "AZURE_OPENAI_ENDPOINT / AZURE_OPENAI_API_KEY (or OPENAI_API_KEY) not configured",
         ),
     }
 }
 
-/// The reference article's "peek 0 messages": authorised on `$cbs`, one message peeked
-/// through `$management`, nothing consumed.
+/// The reference article's "peek 0 messages": authorised on `$cbs` (with the key, or an
+/// Entra ID token of the service's identity), one message peeked through `$management`,
+/// nothing consumed.
 #[health_check(name = "servicebus", timeout_ms = 2000, probe = "readiness")]
 async fn servicebus(queue: &Queue) -> CheckOutcome {
     match &queue.0 {
@@ -66,15 +71,44 @@ async fn servicebus(queue: &Queue) -> CheckOutcome {
 /// Provides every dependency: at once when it needs no I/O or is not configured, in the
 /// background otherwise (until then its check reports `"<Type> not initialised"`).
 pub fn connect(health: &Health, config: &Config) {
-    if let Some(openai) = &config.openai {
-        health.secret(openai.api_key());
+    // A dependency configured without a key is reached with the identity the platform
+    // gives the service (managed identity on Container Apps, workload identity on AKS).
+    let identity = config.uses_identity().then(|| {
+        let credential = AzureCredential::from_environment().map_err(|error| error.to_string())?;
+        // Its tokens are scrubbed from every report and log line as they are fetched.
+        credential.redact_in(health.secrets());
+        tracing::info!(source = credential.source(), "authenticating with Entra ID");
+        Ok::<_, String>(credential)
+    });
+    let credential = || match &identity {
+        Some(Ok(credential)) => Ok(credential),
+        Some(Err(error)) => Err(error.clone()),
+        None => Err("no Entra ID credential".to_owned()),
+    };
+    if let Some(key) = config.openai.as_ref().and_then(OpenAiConfig::api_key) {
+        health.secret(key);
     }
-    health.provide(OpenAi(config.openai.as_ref().map(openai_client)));
-    health.provide(Queue(config.servicebus.as_deref().map(|text| {
-        let bus = ServiceBus::from_connection_string(text).map_err(|error| error.to_string())?;
-        // Its key is scrubbed from every report and log line, wherever it appears.
-        health.secret(bus.secret());
-        Ok(bus)
+    health.provide(OpenAi(config.openai.as_ref().map(|openai| {
+        let credential = if openai.uses_identity() {
+            Some(credential()?)
+        } else {
+            None
+        };
+        Ok((openai_client(), openai.target(credential)?))
+    })));
+    health.provide(Queue(config.servicebus.as_ref().map(|servicebus| {
+        match servicebus {
+            ServiceBusConfig::Key(text) => {
+                let bus =
+                    ServiceBus::from_connection_string(text).map_err(|error| error.to_string())?;
+                // Its key is scrubbed from every report and log line, wherever it appears.
+                health.secret(bus.secret());
+                Ok(bus)
+            }
+            ServiceBusConfig::Identity { namespace, queue } => {
+                Ok(ServiceBus::with_identity(namespace, queue, credential()?))
+            }
+        }
     })));
     health.provide(Database(
         config.database_url.as_deref().and_then(database_pool),
@@ -133,10 +167,9 @@ async fn connect_redis(health: &Health, url: &str) {
 }
 
 /// The client is built once here; every probe reuses it and its connections.
-fn openai_client(config: &OpenAiConfig) -> (reqwest::Client, HttpTarget) {
-    let client = reqwest::Client::builder()
+fn openai_client() -> reqwest::Client {
+    reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(3))
         .build()
-        .expect("an HTTP client with the platform's TLS roots");
-    (client, config.target())
+        .expect("an HTTP client with the platform's TLS roots")
 }

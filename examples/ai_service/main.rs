@@ -19,6 +19,14 @@
 //!
 //! Every variable is optional: a dependency that is not configured is reported as such
 //! (`"DATABASE_URL not configured"`), and the service still starts.
+//!
+//! Without keys, the Azure dependencies are reached with the service's Entra ID identity
+//! (managed identity on Container Apps, workload identity on AKS): `AZURE_OPENAI_ENDPOINT`
+//! without `AZURE_OPENAI_API_KEY` sends a bearer token for
+//! `https://cognitiveservices.azure.com/.default` (role `Cognitive Services OpenAI User`),
+//! and `SERVICEBUS_NAMESPACE` (`my-ns.servicebus.windows.net`) with `SERVICEBUS_QUEUE`
+//! puts a token for `https://servicebus.azure.net/.default` on `$cbs` (role `Azure Service
+//! Bus Data Receiver`).
 //! `AZURE_OPENAI_API_VERSION` picks another API version; `OPENAI_API_KEY` (and
 //! `OPENAI_BASE_URL`) check OpenAI itself when no Azure resource is set. Listens on
 //! `127.0.0.1:8000`, or on `$PORT`.

@@ -58,11 +58,13 @@ pub fn azure_models_with_version(
     api_key: impl AsRef<str>,
     api_version: impl AsRef<str>,
 ) -> HttpTarget {
-    let endpoint = endpoint.as_ref().trim_end_matches('/');
-    let version: String =
-        form_urlencoded::byte_serialize(api_version.as_ref().as_bytes()).collect();
-    HttpTarget::get(format!("{endpoint}/openai/models?api-version={version}"))
-        .header("api-key", api_key)
+    HttpTarget::get(azure_models_url(endpoint.as_ref(), api_version.as_ref())).header("api-key", api_key)
+}
+
+fn azure_models_url(endpoint: &str, api_version: &str) -> String {
+    let endpoint = endpoint.trim_end_matches('/');
+    let version: String = form_urlencoded::byte_serialize(api_version.as_bytes()).collect();
+    format!("{endpoint}/openai/models?api-version={version}")
 }
 
 /// `GET {endpoint}/openai/models?api-version=2024-10-21` with `Authorization: Bearer` and
@@ -85,11 +87,33 @@ pub fn azure_models_with_identity(
     endpoint: impl AsRef<str>,
     credential: &AzureCredential,
 ) -> HttpTarget {
-    let endpoint = endpoint.as_ref().trim_end_matches('/');
-    HttpTarget::get(format!(
-        "{endpoint}/openai/models?api-version={AZURE_API_VERSION}"
-    ))
-    .bearer_from(credential, COGNITIVE_SERVICES_SCOPE)
+    azure_models_with_identity_and_version(endpoint, credential, AZURE_API_VERSION)
+}
+
+/// [`azure_models_with_identity`] with another `api-version`.
+///
+/// ```no_run
+/// use health_runtime::checks::azure_identity::AzureCredential;
+/// use health_runtime::checks::openai;
+///
+/// let credential = AzureCredential::from_environment()?;
+/// let target = openai::azure_models_with_identity_and_version(
+///     "https://myresource.openai.azure.com",
+///     &credential,
+///     "2024-12-01-preview",
+/// );
+/// # let _ = target;
+/// # Ok::<(), health_runtime::checks::azure_identity::IdentityError>(())
+/// ```
+#[cfg(feature = "azure-identity")]
+#[cfg_attr(docsrs, doc(cfg(feature = "azure-identity")))]
+pub fn azure_models_with_identity_and_version(
+    endpoint: impl AsRef<str>,
+    credential: &AzureCredential,
+    api_version: impl AsRef<str>,
+) -> HttpTarget {
+    HttpTarget::get(azure_models_url(endpoint.as_ref(), api_version.as_ref()))
+        .bearer_from(credential, COGNITIVE_SERVICES_SCOPE)
 }
 
 /// `GET {base_url}/models` with `Authorization: Bearer <api_key>`: OpenAI's own API
