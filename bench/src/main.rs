@@ -13,6 +13,7 @@
 //! | BASE+4, +5, +6 | the library with the real checks: uncached, cached (TTL 1 s), background (1 s, from `GET BASE/start/background` on) |
 //! | BASE+7 | the library with a Redis `PING` to the server the benchmark freezes, and a flag |
 //! | BASE+9 | the tiny upstream the HTTP checks `GET` |
+//! | BASE+10, +11, +12 | figure 10: an Azure OpenAI check with a key, with a cached Entra ID token, and their model list ([`azure`]) |
 //!
 //! With `--history` or `--history-rss on|off`, only figure 9's servers (see `operator.rs`).
 //!
@@ -20,6 +21,7 @@
 //! memory reflects them alone, and `/stats` also counts the requests answered
 //! (`requests.lib`, `requests.base`).
 
+mod azure;
 mod baseline;
 mod counters;
 mod library;
@@ -160,6 +162,7 @@ async fn serve(args: Args) {
         let url = bench.upstream().await;
         bench.real(url).await;
         bench.frozen().await;
+        azure::serve(bench.args.port, &bench.counters, TIMEOUT).await;
     }
     bench.listen_baseline().await;
     std::future::pending::<()>().await;

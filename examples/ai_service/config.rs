@@ -110,8 +110,8 @@ impl Config {
                 .ok()
                 .filter(|value| !value.trim().is_empty())
         };
-        let api_version = var("AZURE_OPENAI_API_VERSION")
-            .unwrap_or_else(|| openai::AZURE_API_VERSION.to_owned());
+        let api_version =
+            var("AZURE_OPENAI_API_VERSION").unwrap_or_else(|| openai::AZURE_API_VERSION.to_owned());
         let azure = match (var("AZURE_OPENAI_ENDPOINT"), var("AZURE_OPENAI_API_KEY")) {
             (Some(endpoint), Some(api_key)) => Some(OpenAiConfig::Azure {
                 endpoint,
@@ -153,8 +153,9 @@ impl Config {
 
     /// Whether a dependency is to be reached with the service's Entra ID identity.
     pub fn uses_identity(&self) -> bool {
-        self.openai.as_ref().is_some_and(OpenAiConfig::uses_identity)
+        self.openai
+            .as_ref()
+            .is_some_and(OpenAiConfig::uses_identity)
             || matches!(self.servicebus, Some(ServiceBusConfig::Identity { .. }))
     }
 }
-

@@ -112,7 +112,6 @@ mod sqlx_pool;
     feature = "lapin",
     feature = "async-nats",
     feature = "rumqttc",
-    feature = "fe2o3-amqp",
-    feature = "azure-identity"
+    feature = "fe2o3-amqp"
 ))]
 mod failure;

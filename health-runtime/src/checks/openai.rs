@@ -58,7 +58,8 @@ pub fn azure_models_with_version(
     api_key: impl AsRef<str>,
     api_version: impl AsRef<str>,
 ) -> HttpTarget {
-    HttpTarget::get(azure_models_url(endpoint.as_ref(), api_version.as_ref())).header("api-key", api_key)
+    HttpTarget::get(azure_models_url(endpoint.as_ref(), api_version.as_ref()))
+        .header("api-key", api_key)
 }
 
 fn azure_models_url(endpoint: &str, api_version: &str) -> String {

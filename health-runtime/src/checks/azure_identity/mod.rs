@@ -66,6 +66,22 @@ pub use transport::HttpsTransport;
 
 use crate::redact::Secrets;
 
+/// `error` and its sources, joined with `: `, a source its parent already shows left out
+/// (azure_core and hyper repeat their causes).
+fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !cause_text.is_empty() && !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// The scope of Entra ID tokens for Azure OpenAI (and the other Cognitive Services).
 pub const COGNITIVE_SERVICES_SCOPE: &str = "https://cognitiveservices.azure.com/.default";
 /// The scope of Entra ID tokens for Service Bus.
@@ -101,6 +117,19 @@ impl fmt::Display for IdentityError {
 }
 
 impl std::error::Error for IdentityError {}
+
+/// Why no token is in hand: the last fetch's failure, naming where the token comes from and
+/// its scope, never a credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenError(String);
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TokenError {}
 
 impl AzureCredential {
     /// The identity the platform gives the process: workload identity when
@@ -253,6 +282,27 @@ impl AzureCredential {
                 secrets.add(token.secret());
             }
         }
+    }
+
+    /// The token in hand for `scope` (cached, and refreshed ahead of expiry from the first
+    /// call on), for a check of your own: send it, never show it, and register it where
+    /// its errors are reported ([`AzureCredential::redact_in`]).
+    ///
+    /// ```no_run
+    /// use health_runtime::checks::azure_identity::AzureCredential;
+    /// use health_runtime::{CheckOutcome, health_check};
+    ///
+    /// #[health_check(name = "vault", timeout_ms = 2000)]
+    /// async fn vault(credential: &AzureCredential) -> CheckOutcome {
+    ///     match credential.token("https://vault.azure.net/.default").await {
+    ///         Ok(_token) => CheckOutcome::healthy(), // ... a request of your own with it
+    ///         Err(error) => CheckOutcome::unhealthy(error.to_string()),
+    ///     }
+    /// }
+    /// ```
+    pub async fn token(&self, scope: &str) -> Result<String, TokenError> {
+        let token = self.tokens_for(scope).token().await.map_err(TokenError)?;
+        Ok(token.secret().to_owned())
     }
 
     /// The tokens of `scope`, shared by every check of this credential asking for it.

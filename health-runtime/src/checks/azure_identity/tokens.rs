@@ -18,7 +18,7 @@ use azure_core::credentials::{AccessToken, TokenCredential};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use super::super::failure::error_chain;
+use super::error_text;
 use crate::redact::Secrets;
 
 /// The most a token is refreshed ahead of its expiry.
@@ -121,6 +121,10 @@ impl Token {
     }
 
     /// When the token expires.
+    #[cfg_attr(
+        not(feature = "fe2o3-amqp"),
+        expect(dead_code, reason = "the Service Bus check's")
+    )]
     pub(crate) fn expires_at(&self) -> SystemTime {
         self.expires_at
     }
@@ -160,11 +164,19 @@ impl AccessTokens {
     }
 
     /// Where the tokens come from (`managed identity (IMDS)`, ...), for error messages.
+    #[cfg_attr(
+        not(feature = "fe2o3-amqp"),
+        expect(dead_code, reason = "the Service Bus check's")
+    )]
     pub(crate) fn source(&self) -> &str {
         &self.inner.source
     }
 
     /// Adds `token` and the credential's other secrets to `secrets`, before a run sends it.
+    #[cfg_attr(
+        not(any(feature = "fe2o3-amqp", feature = "hyper", feature = "reqwest")),
+        expect(dead_code, reason = "the built-in checks'")
+    )]
     pub(crate) fn register(&self, secrets: &Secrets, token: &Token) {
         secrets.add(token.secret());
         for fixed in &self.inner.redaction.fixed {
@@ -251,7 +263,7 @@ async fn refresh(tokens: Weak<Inner>) {
                     "Entra ID token from {} for {}: {}",
                     inner.source,
                     inner.scope,
-                    error_chain(&error).replace('\n', " ")
+                    error_text(&error).replace('\n', " ")
                 )));
                 wait
             }

@@ -18,7 +18,7 @@ use hyper_util::rt::TokioExecutor;
 use tokio_rustls::rustls::pki_types::CertificateDer;
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
-use super::super::failure::error_chain;
+use super::error_text;
 
 /// The most of a token endpoint's answer that is read: a token and its expiry, or an error
 /// description, weigh a few kilobytes.
@@ -136,7 +136,7 @@ impl HttpClient for HttpsTransport {
             } else {
                 ErrorKind::Io
             };
-            Error::with_message(kind, format!("{context} failed: {}", error_chain(&error)))
+            Error::with_message(kind, format!("{context} failed: {}", error_text(&error)))
         })?;
         let status = response.status().as_u16();
         let headers = to_headers(response.headers());
