@@ -23,6 +23,9 @@ pub enum ServiceBusConfig {
     /// `SERVICEBUS_CONNECTION_STRING`: the portal's connection string of the queue (with
     /// its `EntityPath` and key).
     Key(String),
+    /// `SERVICEBUS_CONNECTION_STRING` without a key (`Endpoint=...;EntityPath=...`): the
+    /// service's Entra ID identity.
+    IdentityString(String),
     /// `SERVICEBUS_NAMESPACE` (`my-ns.servicebus.windows.net`) and `SERVICEBUS_QUEUE`,
     /// without a key: the service's Entra ID identity, which needs the role `Azure Service
     /// Bus Data Receiver` on the queue.
@@ -130,7 +133,10 @@ impl Config {
             var("SERVICEBUS_NAMESPACE"),
             var("SERVICEBUS_QUEUE"),
         ) {
-            (Some(text), _, _) => Some(ServiceBusConfig::Key(text)),
+            (Some(text), _, _) if text.to_ascii_lowercase().contains("sharedaccess") => {
+                Some(ServiceBusConfig::Key(text))
+            }
+            (Some(text), _, _) => Some(ServiceBusConfig::IdentityString(text)),
             (None, Some(namespace), Some(queue)) => {
                 Some(ServiceBusConfig::Identity { namespace, queue })
             }
@@ -156,6 +162,9 @@ impl Config {
         self.openai
             .as_ref()
             .is_some_and(OpenAiConfig::uses_identity)
-            || matches!(self.servicebus, Some(ServiceBusConfig::Identity { .. }))
+            || matches!(
+                self.servicebus,
+                Some(ServiceBusConfig::Identity { .. } | ServiceBusConfig::IdentityString(_))
+            )
     }
 }

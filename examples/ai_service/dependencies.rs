@@ -108,6 +108,10 @@ pub fn connect(health: &Health, config: &Config) {
             ServiceBusConfig::Identity { namespace, queue } => {
                 Ok(ServiceBus::with_identity(namespace, queue, credential()?))
             }
+            ServiceBusConfig::IdentityString(text) => {
+                ServiceBus::from_connection_string_with_identity(text, credential()?)
+                    .map_err(|error| error.to_string())
+            }
         }
     })));
     health.provide(Database(

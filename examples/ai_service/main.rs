@@ -24,8 +24,8 @@
 //! (managed identity on Container Apps, workload identity on AKS): `AZURE_OPENAI_ENDPOINT`
 //! without `AZURE_OPENAI_API_KEY` sends a bearer token for
 //! `https://cognitiveservices.azure.com/.default` (role `Cognitive Services OpenAI User`),
-//! and `SERVICEBUS_NAMESPACE` (`my-ns.servicebus.windows.net`) with `SERVICEBUS_QUEUE`
-//! puts a token for `https://servicebus.azure.net/.default` on `$cbs` (role `Azure Service
+//! and `SERVICEBUS_NAMESPACE` (`my-ns.servicebus.windows.net`) with `SERVICEBUS_QUEUE` (or
+//! a `SERVICEBUS_CONNECTION_STRING` without a key) puts a token for `https://servicebus.azure.net/.default` on `$cbs` (role `Azure Service
 //! Bus Data Receiver`).
 //! `AZURE_OPENAI_API_VERSION` picks another API version; `OPENAI_API_KEY` (and
 //! `OPENAI_BASE_URL`) check OpenAI itself when no Azure resource is set. Listens on
