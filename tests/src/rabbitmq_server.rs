@@ -191,22 +191,6 @@ fn write_files(dir: &Path, port: u16, password: &str, tls_port: Option<u16>) {
                 .unwrap_or_default()
         ),
     );
-    /// A TLS listener with the files `TestCa::write_files` wrote; clients are not asked
-    /// for a certificate.
-    fn tls_listener(dir: &Path, port: u16) -> String {
-        let file = |name: &str| dir.join(name).display().to_string();
-        format!(
-            "listeners.ssl.default = 127.0.0.1:{port}\n\
-             ssl_options.cacertfile = {}\n\
-             ssl_options.certfile = {}\n\
-             ssl_options.keyfile = {}\n\
-             ssl_options.verify = verify_none\n\
-             ssl_options.fail_if_no_peer_cert = false\n",
-            file("ca.pem"),
-            file("cert.pem"),
-            file("key.pem")
-        )
-    }
     // A cookie of its own, readable only by the owner as Erlang requires: whoever runs the
     // tests (root in CI) starts the node without touching the machine's cookie.
     let cookie = dir.join(".erlang.cookie");
@@ -221,4 +205,21 @@ fn write_files(dir: &Path, port: u16, password: &str, tls_port: Option<u16>) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&cookie, std::fs::Permissions::from_mode(0o400))
         .expect("chmod the Erlang cookie");
+}
+
+/// A TLS listener with the files `TestCa::write_files` wrote; clients are not asked
+/// for a certificate.
+fn tls_listener(dir: &Path, port: u16) -> String {
+    let file = |name: &str| dir.join(name).display().to_string();
+    format!(
+        "listeners.ssl.default = 127.0.0.1:{port}\n\
+         ssl_options.cacertfile = {}\n\
+         ssl_options.certfile = {}\n\
+         ssl_options.keyfile = {}\n\
+         ssl_options.verify = verify_none\n\
+         ssl_options.fail_if_no_peer_cert = false\n",
+        file("ca.pem"),
+        file("cert.pem"),
+        file("key.pem")
+    )
 }

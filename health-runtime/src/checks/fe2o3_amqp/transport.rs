@@ -213,3 +213,27 @@ async fn attach_on(connection: &mut ConnectionHandle<()>, address: &str) -> Chec
     let _ = session.end().await;
     outcome
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A container id or reply-to address: 128 random bits after the prefix, new each time.
+    #[test]
+    fn names_are_unique_and_unguessable() {
+        let names: Vec<String> = (0..64)
+            .map(|_| unguessable_name("health-runtime"))
+            .collect();
+        for name in &names {
+            let random = name.strip_prefix("health-runtime-").expect("the prefix");
+            assert!(
+                random.len() == 32 && random.chars().all(|c| c.is_ascii_hexdigit()),
+                "{name}"
+            );
+        }
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len());
+    }
+}
