@@ -184,11 +184,9 @@ impl HttpTarget {
             if let Some(secrets) = secrets {
                 tokens.register(secrets, &token);
             }
-            let mut value =
-                HeaderValue::try_from(format!("Bearer {}", token.secret())).map_err(|_| {
-                    CheckOutcome::unhealthy(format!("{self}: the token is not a header value"))
-                })?;
-            value.set_sensitive(true);
+            let value = token.bearer().cloned().ok_or_else(|| {
+                CheckOutcome::unhealthy(format!("{self}: the token is not a header value"))
+            })?;
             return Ok(Some(value));
         }
         let _ = secrets;

@@ -95,6 +95,8 @@ struct State {
 #[derive(Clone)]
 pub(crate) struct Token {
     secret: Arc<str>,
+    /// `Bearer <token>`, marked sensitive: made once per token, not once per run.
+    bearer: Option<http::HeaderValue>,
     expires_at: SystemTime,
     refresh_at: SystemTime,
     usable_until: SystemTime,
@@ -107,8 +109,15 @@ impl Token {
             .map(|nanos| UNIX_EPOCH + Duration::from_nanos(nanos))
             .unwrap_or(UNIX_EPOCH);
         let lifetime = expires_at.duration_since(now).unwrap_or_default();
+        let bearer = http::HeaderValue::try_from(format!("Bearer {}", access.token.secret()))
+            .ok()
+            .map(|mut value| {
+                value.set_sensitive(true);
+                value
+            });
         Token {
             secret: access.token.secret().into(),
+            bearer,
             expires_at,
             refresh_at: expires_at - (lifetime / 2).min(REFRESH_AHEAD),
             usable_until: expires_at - (lifetime / 10).min(EXPIRY_MARGIN),
@@ -118,6 +127,15 @@ impl Token {
     /// The token itself: send it, never show it.
     pub(crate) fn secret(&self) -> &str {
         &self.secret
+    }
+
+    /// `Authorization: Bearer <token>`; `None` for a token that is no header value.
+    #[cfg_attr(
+        not(any(feature = "hyper", feature = "reqwest")),
+        expect(dead_code, reason = "the HTTP checks'")
+    )]
+    pub(crate) fn bearer(&self) -> Option<&http::HeaderValue> {
+        self.bearer.as_ref()
     }
 
     /// When the token expires.
