@@ -46,6 +46,7 @@
 //! # Ok(()) }
 //! ```
 
+mod error_chain;
 mod tokens;
 mod transport;
 
@@ -65,22 +66,6 @@ use tokens::Redaction;
 pub use transport::HttpsTransport;
 
 use crate::redact::Secrets;
-
-/// `error` and its sources, joined with `: `, a source its parent already shows left out
-/// (azure_core and hyper repeat their causes).
-fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !cause_text.is_empty() && !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
-}
 
 /// The scope of Entra ID tokens for Azure OpenAI (and the other Cognitive Services).
 pub const COGNITIVE_SERVICES_SCOPE: &str = "https://cognitiveservices.azure.com/.default";

@@ -18,7 +18,7 @@ use azure_core::credentials::{AccessToken, TokenCredential};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use super::error_text;
+use super::error_chain::error_text;
 use crate::redact::Secrets;
 
 /// The most a token is refreshed ahead of its expiry.

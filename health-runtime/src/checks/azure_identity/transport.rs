@@ -18,7 +18,7 @@ use hyper_util::rt::TokioExecutor;
 use tokio_rustls::rustls::pki_types::CertificateDer;
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
-use super::error_text;
+use super::error_chain::error_text;
 
 /// The most of a token endpoint's answer that is read: a token and its expiry, or an error
 /// description, weigh a few kilobytes.
