@@ -65,6 +65,13 @@ pub mod publish;
 pub mod redact;
 pub mod run;
 pub mod serve;
+#[cfg(any(
+    feature = "fe2o3-amqp",
+    feature = "rustls",
+    feature = "azure-identity",
+    feature = "webhook"
+))]
+mod tls;
 #[cfg(feature = "ui")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ui")))]
 pub mod ui;

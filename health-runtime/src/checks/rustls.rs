@@ -24,17 +24,18 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::RootCertStore;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
-use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 use x509_cert::Certificate;
 use x509_cert::der::Decode as _;
 
 use crate::check::{Check, CheckOutcome};
+use crate::tls;
 
 /// The default warning period before expiry.
 pub const DEFAULT_WARN_WITHIN: Duration = Duration::from_secs(14 * 86_400);
@@ -80,7 +81,7 @@ impl TlsTarget {
             server_name: host.clone(),
             host,
             port,
-            roots: mozilla_roots(),
+            roots: tls::public_roots(),
             warn_within: DEFAULT_WARN_WITHIN,
         }
     }
@@ -161,17 +162,6 @@ impl fmt::Debug for TlsTarget {
     }
 }
 
-fn mozilla_roots() -> Arc<RootCertStore> {
-    static ROOTS: OnceLock<Arc<RootCertStore>> = OnceLock::new();
-    ROOTS
-        .get_or_init(|| {
-            Arc::new(RootCertStore {
-                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-            })
-        })
-        .clone()
-}
-
 /// Connects to `target`, verifies its certificate and judges its expiry.
 ///
 /// ```no_run,standalone_crate
@@ -185,13 +175,7 @@ fn mozilla_roots() -> Arc<RootCertStore> {
 /// ```
 pub async fn certificate(target: &TlsTarget) -> CheckOutcome {
     let context = format!("tls: {target}");
-    let config = ClientConfig::builder_with_provider(Arc::new(
-        tokio_rustls::rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("ring supports the default TLS versions")
-    .with_root_certificates(Arc::clone(&target.roots))
-    .with_no_client_auth();
+    let config = tls::client_config(Arc::clone(&target.roots));
     let name = match ServerName::try_from(target.server_name.clone()) {
         Ok(name) => name,
         Err(error) => return CheckOutcome::unhealthy(format!("{context}: {error}")),

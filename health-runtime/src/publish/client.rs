@@ -130,7 +130,7 @@ impl Target {
         use tokio_rustls::rustls::pki_types::ServerName;
         let name = ServerName::try_from(self.host.clone())
             .map_err(|error| format!("TLS server name: {error}"))?;
-        let stream = TlsConnector::from(tls_config())
+        let stream = TlsConnector::from(crate::tls::public_config())
             .connect(name, stream)
             .await
             .map_err(|error| format!("TLS: {error}"))?;
@@ -209,27 +209,6 @@ where
             Err(error) => Err(format!("connection: {error}")),
         },
     }
-}
-
-#[cfg(feature = "webhook")]
-fn tls_config() -> std::sync::Arc<tokio_rustls::rustls::ClientConfig> {
-    use std::sync::{Arc, OnceLock};
-    use tokio_rustls::rustls::{ClientConfig, RootCertStore};
-    static CONFIG: OnceLock<Arc<ClientConfig>> = OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            let roots = RootCertStore {
-                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-            };
-            let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-            let config = ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .expect("ring supports the default TLS versions")
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-            Arc::new(config)
-        })
-        .clone()
 }
 
 #[cfg(test)]

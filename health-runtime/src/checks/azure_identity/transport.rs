@@ -15,10 +15,11 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use tokio_rustls::rustls::RootCertStore;
 use tokio_rustls::rustls::pki_types::CertificateDer;
-use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
 use super::error_chain::error_text;
+use crate::tls;
 
 /// The most of a token endpoint's answer that is read: a token and its expiry, or an error
 /// description, weigh a few kilobytes.
@@ -58,10 +59,7 @@ impl HttpsTransport {
     /// # let _ = transport;
     /// ```
     pub fn new() -> HttpsTransport {
-        let roots = RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        };
-        HttpsTransport::with_roots(roots, false)
+        HttpsTransport::with_roots(tls::public_roots(), false)
     }
 
     /// `https://` verified against `roots` only (a private CA in front of the authority
@@ -79,16 +77,11 @@ impl HttpsTransport {
     pub fn trusting(roots: impl IntoIterator<Item = CertificateDer<'static>>) -> HttpsTransport {
         let mut store = RootCertStore::empty();
         store.add_parsable_certificates(roots);
-        HttpsTransport::with_roots(store, true)
+        HttpsTransport::with_roots(Arc::new(store), true)
     }
 
-    fn with_roots(roots: RootCertStore, private_roots: bool) -> HttpsTransport {
-        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-        let config = ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("ring supports the default TLS versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+    fn with_roots(roots: Arc<RootCertStore>, private_roots: bool) -> HttpsTransport {
+        let config = tls::client_config(roots);
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(config)
             .https_or_http()

@@ -1,7 +1,7 @@
 //! Connections: TCP, TLS where the endpoint needs it, SASL, and the transport check.
 
 use std::fmt::Write as _;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use fe2o3_amqp::connection::ConnectionHandle;
 use fe2o3_amqp::sasl_profile::SaslProfile;
@@ -14,6 +14,7 @@ use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
 use super::super::failure::failed;
 use crate::check::CheckOutcome;
+use crate::tls;
 
 /// The roots a TLS connection verifies the server's chain against.
 #[derive(Clone)]
@@ -30,12 +31,12 @@ impl Roots {
     pub(super) fn private(roots: impl IntoIterator<Item = CertificateDer<'static>>) -> Roots {
         let mut store = RootCertStore::empty();
         store.add_parsable_certificates(roots);
-        Roots::Private(client_config(store))
+        Roots::Private(Arc::new(tls::client_config(store)))
     }
 
     fn config(&self) -> Arc<ClientConfig> {
         match self {
-            Roots::Public => public_config(),
+            Roots::Public => tls::public_config(),
             Roots::Private(config) => Arc::clone(config),
         }
     }
@@ -97,27 +98,6 @@ pub(super) async fn open(
         builder.open_with_stream(stream).await
     };
     opened.map_err(|error| failed(&context, &error))
-}
-
-fn public_config() -> Arc<ClientConfig> {
-    static CONFIG: OnceLock<Arc<ClientConfig>> = OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            client_config(RootCertStore {
-                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-            })
-        })
-        .clone()
-}
-
-fn client_config(roots: RootCertStore) -> Arc<ClientConfig> {
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("ring supports the default TLS versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Arc::new(config)
 }
 
 /// The password in an `amqp[s]://user:password@...` URL, percent-decoded.
