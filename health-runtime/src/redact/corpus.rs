@@ -630,6 +630,9 @@ const BENIGN: &[&str] = &[
     "connection to postgres://app@db.internal:5432/app refused",
     "see https://docs.rs/redis@1.0 and sk-learn, glpat-style tokens",
     "POST https://hooks.slack.com/services answered 404",
+    "servicebus: put-token refused: ExpiredToken: The token is expired",
+    "amqp:unauthorized-access: InvalidSignature: The token has an invalid signature",
+    "sts: InvalidClientTokenId: The security token included in the request is invalid",
 ];
 
 #[test]

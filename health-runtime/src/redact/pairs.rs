@@ -40,6 +40,21 @@ const SECRET_SEGMENTS: [&str; 10] = [
 /// (`SharedAccessKeyName`, `token_type`, `AccessKeyId`, `max_tokens`).
 const BENIGN_ENDINGS: [&str; 7] = ["name", "id", "type", "file", "path", "tokens", "kind"];
 
+/// Beginnings that make a key the name of a failure about a secret rather than the secret
+/// (`ExpiredToken: The token is expired`, `InvalidPassword: …`, `missing_api_key: …`):
+/// error codes of Azure, AWS and OAuth servers, followed by prose.
+const STATE_BEGINNINGS: [&str; 9] = [
+    "expired",
+    "invalid",
+    "missing",
+    "malformed",
+    "revoked",
+    "unknown",
+    "unauthorized",
+    "wrong",
+    "bad",
+];
+
 /// Words after `Bearer` that are prose (`missing bearer token`), not a credential.
 const PROSE_AFTER_BEARER: [&str; 12] = [
     "token",
@@ -65,7 +80,12 @@ pub(crate) fn is_secret_key(key: &str) -> bool {
     let key = key.trim_matches(|c: char| !c.is_ascii_alphanumeric());
     let lower = key.to_ascii_lowercase();
     let squashed: String = lower.chars().filter(char::is_ascii_alphanumeric).collect();
-    if squashed.is_empty() || BENIGN_ENDINGS.iter().any(|end| squashed.ends_with(end)) {
+    if squashed.is_empty()
+        || BENIGN_ENDINGS.iter().any(|end| squashed.ends_with(end))
+        || STATE_BEGINNINGS
+            .iter()
+            .any(|state| squashed.starts_with(state) && squashed.len() > state.len())
+    {
         return false;
     }
     SECRET_WORDS.iter().any(|word| squashed.contains(word))

@@ -2,8 +2,9 @@
 //! checks that were given credentials, and scrubbed from everything a run reports.
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use super::mask::MASK;
 
@@ -29,14 +30,90 @@ pub struct Secrets {
     /// Every form of every secret, longest first, so that a secret containing another is
     /// replaced whole.
     forms: Arc<RwLock<Vec<String>>>,
+    /// The values given to [`Secrets::add`], which are kept for good.
+    kept: Arc<RwLock<HashSet<String>>>,
+    /// Per rotating secret, its current value and the one before.
+    rotating: Arc<Mutex<HashMap<String, Rotation>>>,
+}
+
+/// A rotating secret's values still scrubbed: the current one, and the one it replaced,
+/// which requests sent before the rotation may still report.
+#[derive(Default)]
+struct Rotation {
+    current: String,
+    previous: Option<String>,
 }
 
 impl Secrets {
-    /// Adds a secret value; an empty value is ignored.
+    /// Adds a secret value, for good; an empty value is ignored.
     pub fn add(&self, secret: impl AsRef<str>) {
         let secret = secret.as_ref();
         // Checks add the password of their client before every run: most adds are repeats.
-        if secret.is_empty() || self.read().iter().any(|form| form == secret) {
+        if secret.is_empty() || self.read_kept().contains(secret) {
+            return;
+        }
+        self.kept
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .insert(secret.to_owned());
+        self.insert(secret);
+    }
+
+    /// Makes `secret` the current value of the rotating secret `name` (an access token
+    /// refreshed before it expires, say). The value it replaces is still scrubbed, since
+    /// requests sent with it may report it after the rotation; the one before that is no
+    /// longer, unless it was also given to [`Secrets::add`]. So a token refreshed every
+    /// hour for months costs two entries, not thousands.
+    ///
+    /// ```
+    /// use health_runtime::redact::Secrets;
+    ///
+    /// let secrets = Secrets::default();
+    /// secrets.rotate("openai-token", "token-one");
+    /// secrets.rotate("openai-token", "token-two");
+    /// secrets.rotate("openai-token", "token-three");
+    /// assert_eq!(secrets.scrub("token-three token-two"), "*** ***");
+    /// assert_eq!(secrets.scrub("token-one"), "token-one");
+    /// ```
+    pub fn rotate(&self, name: &str, secret: impl AsRef<str>) {
+        let secret = secret.as_ref();
+        if secret.is_empty() {
+            return;
+        }
+        let retired = {
+            let mut rotating = self
+                .rotating
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner());
+            let rotation = rotating.entry(name.to_owned()).or_default();
+            if rotation.current == secret {
+                return;
+            }
+            let replaced = std::mem::replace(&mut rotation.current, secret.to_owned());
+            let retired = std::mem::replace(
+                &mut rotation.previous,
+                (!replaced.is_empty()).then_some(replaced),
+            );
+            self.insert(secret);
+            retired.filter(|retired| {
+                !self.read_kept().contains(retired)
+                    && !rotating.values().any(|other| {
+                        other.current == *retired || other.previous.as_ref() == Some(retired)
+                    })
+            })
+        };
+        if let Some(retired) = retired {
+            let forms = encoded_forms(&retired);
+            self.forms
+                .write()
+                .unwrap_or_else(|poison| poison.into_inner())
+                .retain(|form| !forms.contains(form));
+        }
+    }
+
+    /// Adds every form of `secret` to the forms scrubbed.
+    fn insert(&self, secret: &str) {
+        if self.read().iter().any(|form| form == secret) {
             return;
         }
         let mut forms = self
@@ -71,6 +148,12 @@ impl Secrets {
             }
         }
         text
+    }
+
+    fn read_kept(&self) -> std::sync::RwLockReadGuard<'_, HashSet<String>> {
+        self.kept
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<String>> {
@@ -128,6 +211,22 @@ mod tests {
             "pa ss/wörd | pa%20ss%2Fw%C3%B6rd | pa+ss%2Fw%C3%B6rd | pa%20ss%2fw%c3%b6rd | ok";
         assert_eq!(secrets.scrub(text), "*** | *** | *** | *** | ok");
         assert!(matches!(secrets.scrub("nothing here"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_rotating_secret_keeps_two_values_and_never_one_added_for_good() {
+        let secrets = Secrets::default();
+        secrets.add("kept/one");
+        for n in 0..1000 {
+            secrets.rotate("token", format!("token-{n}"));
+        }
+        secrets.rotate("token", "kept/one");
+        secrets.rotate("token", "token-after");
+        secrets.rotate("token", "token-last");
+        assert_eq!(secrets.scrub("token-last token-after"), "*** ***");
+        assert_eq!(secrets.scrub("token-999 kept/one"), "token-999 ***");
+        // The kept secret, the two live tokens: each in its encoded forms, nothing more.
+        assert!(secrets.read().len() <= 3 * 4, "{secrets:?}");
     }
 
     #[test]

@@ -264,7 +264,7 @@ impl AzureCredential {
         self.redaction.add_set(secrets);
         for tokens in self.lock_tokens().values() {
             if let Some(token) = tokens.peek() {
-                secrets.add(token.secret());
+                tokens.register(secrets, &token);
             }
         }
     }

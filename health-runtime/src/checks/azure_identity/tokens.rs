@@ -41,6 +41,9 @@ pub(crate) struct AccessTokens {
 struct Inner {
     credential: Arc<dyn TokenCredential>,
     scope: String,
+    /// The name its tokens rotate under in a [`Secrets`] set: each refresh replaces the
+    /// token before, so the set stays small however long the service runs.
+    rotation: String,
     source: Arc<str>,
     redaction: Arc<Redaction>,
     state: Mutex<State>,
@@ -71,9 +74,9 @@ impl Redaction {
         self.lock().push(secrets.clone());
     }
 
-    fn register(&self, token: &str) {
+    fn register(&self, rotation: &str, token: &str) {
         for secrets in self.lock().iter() {
-            secrets.add(token);
+            secrets.rotate(rotation, token);
         }
     }
 
@@ -166,6 +169,12 @@ impl AccessTokens {
         let tokens = AccessTokens {
             inner: Arc::new(Inner {
                 credential,
+                rotation: {
+                    static NEXT: std::sync::atomic::AtomicU64 =
+                        std::sync::atomic::AtomicU64::new(0);
+                    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    format!("entra-id-token-{id}")
+                },
                 scope: scope.to_owned(),
                 source,
                 redaction,
@@ -190,13 +199,10 @@ impl AccessTokens {
         &self.inner.source
     }
 
-    /// Adds `token` and the credential's other secrets to `secrets`, before a run sends it.
-    #[cfg_attr(
-        not(any(feature = "fe2o3-amqp", feature = "hyper", feature = "reqwest")),
-        expect(dead_code, reason = "the built-in checks'")
-    )]
+    /// Adds `token` and the credential's other secrets to `secrets`, before a run sends it;
+    /// the token replaces the one before it.
     pub(crate) fn register(&self, secrets: &Secrets, token: &Token) {
-        secrets.add(token.secret());
+        secrets.rotate(&self.inner.rotation, token.secret());
         for fixed in &self.inner.redaction.fixed {
             secrets.add(fixed);
         }
@@ -268,7 +274,7 @@ async fn refresh(tokens: Weak<Inner>) {
         let wait = match fetched {
             Ok(access) => {
                 let token = Token::new(&access, now);
-                inner.redaction.register(token.secret());
+                inner.redaction.register(&inner.rotation, token.secret());
                 retry = FIRST_RETRY;
                 let wait = token.refresh_at.duration_since(now).unwrap_or_default();
                 inner.record(Ok(token));
