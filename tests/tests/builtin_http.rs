@@ -65,10 +65,13 @@ impl Subject for Kind {
     fn expect(&self) -> Expectations {
         Expectations {
             // Refused on a new connection; a kept-alive connection the kill left in the
-            // client's pool may be reset instead, when the next probe comes first.
+            // client's pool may be reset instead, or closed under the request that was
+            // written to it (hyper's "connection closed before message completed"), when
+            // the next probe comes before the client noticed the close.
             down: &[
                 "Connection refused (os error 111)",
                 "Connection reset by peer (os error 104)",
+                "connection closed before message completed",
             ],
             killed: &[
                 "connection closed before message completed",
