@@ -50,11 +50,11 @@ use crate::fault_proxy::FaultProxy;
 use crate::http::TestServer;
 use crate::tls_server::TlsListener;
 
-/// The `IDENTITY_HEADER` the local identity endpoint expects.
-pub const IDENTITY_HEADER: &str = "identity-header-3e8b1c";
 /// The Kubernetes service account token the workload identity tests write to
 /// `AZURE_FEDERATED_TOKEN_FILE`.
-pub const FEDERATED_TOKEN: &str = "k8s-service-account-token-9d2f";
+pub use crate::secrets::FEDERATED_TOKEN;
+/// The `IDENTITY_HEADER` the local identity endpoint expects.
+pub use crate::secrets::IDENTITY_HEADER;
 /// The tenant and client of the workload identity tests.
 pub const TENANT_ID: &str = "7b795fb9-09d3-42f4-a494-38864f99ba3c";
 /// See [`TENANT_ID`].

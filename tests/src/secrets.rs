@@ -92,6 +92,10 @@ secrets! {
     GITLAB_TOKEN = "glpat-AbCdEfGhIjKlMnOpQrSt";
     /// A password holding `&` in a space-separated `key=value` string (`builtin_redaction`).
     AMPERSAND_PASSWORD = "pw&rest-of-it";
+    /// The secret header of the Container Apps identity endpoint stand-in (`azure_identity`).
+    IDENTITY_HEADER = "identity-header-3e8b1c";
+    /// The Kubernetes service-account token of workload identity (`azure_identity`).
+    FEDERATED_TOKEN = "k8s-service-account-token-9d2f";
     /// A JSON web token redacted by its shape (`builtin_redaction`).
     REDACTION_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwcm9iZSJ9.c2lnbmF0dXJlLXNlY3JldA";
 }
