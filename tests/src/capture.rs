@@ -82,11 +82,13 @@ pub fn append(source: &str, text: &str) {
 }
 
 /// Records a response body the tests' client received, each line prefixed with
-/// `method path`.
+/// `method path`. The path's query is left out of the prefix: it is what the test sent
+/// (a one-time `?token=` included), not something the service showed.
 pub fn body(method: &str, path: &str, body: &[u8]) {
     if dir().is_none() {
         return;
     }
+    let path = path.split_once('?').map_or(path, |(path, _)| path);
     let body = String::from_utf8_lossy(body);
     let mut text = String::new();
     for line in body.split('\n') {
