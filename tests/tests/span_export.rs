@@ -94,8 +94,12 @@ async fn each_check_run_is_an_exported_span_child_of_the_request() {
             request.span_context.trace_id(),
             "{check}: another trace"
         );
-        // The run ended before the response did.
-        assert!(run.end_time <= request.end_time, "{check}");
+        // A run that finished ended before the response did: its span closes before the
+        // request hears the result. A run cut by its timeout ends when its own task sees
+        // the deadline, which may be a moment after the request gave up on it.
+        if check != "hung" {
+            assert!(run.end_time <= request.end_time, "{check}");
+        }
         let (probe, outcome) = match check.as_str() {
             "flag" => ("readiness", "healthy"),
             "database" => ("liveness,readiness", "unhealthy"),

@@ -357,8 +357,7 @@ impl Runner {
         let first = span.in_scope(|| Pin::new(&mut run).poll(&mut context));
         if let Poll::Ready(outcome) = first {
             let mut result = self.finish(outcome, now.elapsed(), run.longest_poll, secrets);
-            self.complete(&mut result, id, ran_by);
-            record_in_span(&span, &result);
+            self.complete(&mut result, id, ran_by, span);
             return Ticket::Ready(result);
         }
         let in_flight = {
@@ -382,17 +381,16 @@ impl Runner {
         let runner = Arc::clone(self);
         let task_secrets = secrets.clone();
         let deadline = in_flight.deadline;
-        let task_span = span.clone();
-        tokio::spawn(
-            async move {
-                let outcome = run.until(deadline, &runner.check).await;
-                let mut result =
-                    runner.finish(outcome, now.elapsed(), run.longest_poll, &task_secrets);
-                runner.complete(&mut result, id, ran_by);
-                record_in_span(&task_span, &result);
-            }
-            .instrument(span),
-        );
+        tokio::spawn(async move {
+            let outcome = run
+                .until(deadline, &runner.check)
+                .instrument(span.clone())
+                .await;
+            let mut result = span.in_scope(|| {
+                runner.finish(outcome, now.elapsed(), run.longest_poll, &task_secrets)
+            });
+            runner.complete(&mut result, id, ran_by, span);
+        });
         Ticket::Wait(Arc::clone(self), in_flight, secrets.clone())
     }
 
@@ -443,16 +441,21 @@ impl Runner {
     /// Records the result of run `id` and hands it to whoever waits for it; copies it
     /// only for whoever keeps it. A run already expired at its deadline changes nothing,
     /// and a run never ends the one that replaced it.
-    fn complete(&self, result: &mut CheckResult, id: u64, ran_by: RanBy) {
+    /// The run's `span` gets its outcome and ends before anyone waiting hears the result,
+    /// so a trace shows the run inside the request that waited for it.
+    fn complete(&self, result: &mut CheckResult, id: u64, ran_by: RanBy, span: tracing::Span) {
         let mut state = self.state();
         if !state.holds(id) {
+            // Expired at its deadline by a waiter: its span still tells how it ended.
+            drop(state);
+            record_in_span(&span, result);
             return;
         }
         let shared = match std::mem::take(&mut state.run) {
             RunState::Shared(shared) => Some(shared),
             _ => None,
         };
-        self.settle(state, result, shared.as_deref(), ran_by);
+        self.settle(state, result, shared.as_deref(), ran_by, Some(span));
     }
 
     /// Ends `in_flight` at its deadline for a run that has not returned (it blocks its
@@ -468,20 +471,25 @@ impl Runner {
         if state.holds(in_flight.id) {
             state.run = RunState::Idle;
         }
-        self.settle(state, &mut result, Some(in_flight), in_flight.ran_by);
+        self.settle(state, &mut result, Some(in_flight), in_flight.ran_by, None);
         result
     }
 
-    /// The end of a run, under the runner's lock: `result` recorded and handed to whoever
-    /// waits on `shared`; then, outside the lock, the history, the hooks and metrics.
+    /// The end of a run, under the runner's lock: `result` recorded, the run's `span`
+    /// given its outcome and ended, and `result` handed to whoever waits on `shared`; then,
+    /// outside the lock, the history, the hooks and metrics.
     fn settle(
         &self,
         mut state: MutexGuard<'_, RunnerState>,
         result: &mut CheckResult,
         shared: Option<&InFlight>,
         ran_by: RanBy,
+        span: Option<tracing::Span>,
     ) {
         let previous = self.record(&mut state, result);
+        if let Some(span) = span {
+            record_in_span(&span, result);
+        }
         if let Some(shared) = shared {
             shared.finish(result.clone());
         }
