@@ -12,6 +12,7 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use super::connection::serve_connection;
 use super::connections::{Conn, Connections, Settings};
+use super::counters::Event;
 
 pub(super) async fn accept_loop(
     listener: TcpListener,
@@ -21,7 +22,10 @@ pub(super) async fn accept_loop(
 ) {
     loop {
         let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+            Ok((stream, _)) => {
+                conns.count(Event::Accepted);
+                stream
+            }
             Err(error) => {
                 accept_failed(error, &conns).await;
                 continue;
@@ -32,7 +36,7 @@ pub(super) async fn accept_loop(
             Err(_) => wait_for_room(&conns).await,
         };
         let id = conns.next.fetch_add(1, Ordering::Relaxed);
-        let conn = Conn::new(conns.epoch);
+        let conn = Conn::new(&conns.clock);
         conns.table().insert(id, Arc::clone(&conn));
         let task = tokio::spawn(serve_connection(
             stream,
@@ -71,6 +75,7 @@ async fn accept_failed(error: io::Error, conns: &Connections) {
     ) {
         return;
     }
+    conns.count(Event::AcceptError);
     #[cfg(unix)]
     let out_of_files = matches!(error.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
     #[cfg(not(unix))]
@@ -83,7 +88,7 @@ async fn accept_failed(error: io::Error, conns: &Connections) {
         0
     };
     // One warning a second at most: a loop of failed accepts must not flood the log.
-    let now = conns.epoch.elapsed().as_millis() as u64;
+    let now = conns.clock.advance();
     let last = conns.last_accept_warning.load(Ordering::Relaxed);
     if last == 0 || now.saturating_sub(last) >= 1000 {
         conns

@@ -14,6 +14,7 @@ mod accept;
 mod activity;
 mod connection;
 mod connections;
+mod counters;
 mod shutdown;
 
 use std::future::{Future, IntoFuture};
@@ -29,6 +30,7 @@ use tokio::net::TcpListener;
 use crate::health::Health;
 use crate::probe::{Beacons, HealthState};
 use connections::{MAX_CONNECTIONS, Settings, default_max_connections};
+pub use counters::ServeCounters;
 
 /// The default [`Serve::header_read_timeout`].
 pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
@@ -79,6 +81,8 @@ pub(crate) struct ServeHealth {
 ///   client that trickles a request (slowloris) is cut off;
 /// - a connection without a request in flight for
 ///   [`idle_timeout`](Serve::idle_timeout) (default 20 s) is closed;
+/// - what it did with its connections is counted ([`Serve::counters`]): accepted, open,
+///   closed for each timeout or to make room, and failed accepts;
 /// - at most [`max_connections`](Serve::max_connections) are open (default three quarters
 ///   of the `RLIMIT_NOFILE` soft limit): at the cap, the connection idle the longest is
 ///   closed to make room, and while every one has a request in flight new ones wait in the
@@ -114,6 +118,7 @@ pub struct Serve {
     settings: Settings,
     max_connections: usize,
     shutdown_timeout: Duration,
+    counters: ServeCounters,
 }
 
 impl std::fmt::Debug for Serve {
@@ -144,6 +149,7 @@ impl Serve {
             },
             max_connections: default_max_connections(),
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            counters: ServeCounters::default(),
         }
     }
 
@@ -151,13 +157,17 @@ impl Serve {
     /// waiting for them (the connection opened, or the previous response was sent);
     /// then the connection is closed. Default 30 s. Since it runs while a keep-alive
     /// connection waits for its next request, it bounds idle time too.
+    ///
+    /// Both timeouts are enforced by one sweep of the connections every quarter of the
+    /// shorter one (between 5 ms and 1 s), so a connection is closed within that after
+    /// its timeout; a request costs no timer of its own.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.settings.header_read_timeout = timeout.max(Duration::from_millis(1));
         self
     }
 
-    /// How long a connection may stay without a request in flight and without receiving
-    /// a byte before it is closed. Default 20 s.
+    /// How long a connection may stay without a request in flight before it is closed:
+    /// from when it opened, or its last response was sent. Default 20 s.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.settings.idle_timeout = timeout.max(Duration::from_millis(1));
         self
@@ -194,6 +204,12 @@ impl Serve {
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
         self
+    }
+
+    /// The server's counts of connections accepted, open and closed, and of why it closed
+    /// them: read them while it serves (a handle, shared by every clone).
+    pub fn counters(&self) -> ServeCounters {
+        self.counters.clone()
     }
 
     /// The address the server listens on.

@@ -19,12 +19,21 @@ pub(super) async fn run(serve: Serve) -> io::Result<()> {
         settings,
         max_connections,
         shutdown_timeout,
+        counters,
     } = serve;
     let lifecycle = &health.state.lifecycle;
     lifecycle.listen();
-    let conns = Arc::new(Connections::new(max_connections));
-    // Owns the listener: dropping it stops accepting and closes the socket.
-    let mut accepting = Box::pin(accept_loop(listener, Arc::clone(&conns), settings, router));
+    let conns = Arc::new(Connections::new(max_connections, counters));
+    // Owns the listener: dropping it stops accepting and closes the socket; idle
+    // connections are swept for as long as it accepts.
+    let accept = accept_loop(listener, Arc::clone(&conns), settings, router);
+    let sweep = conns.sweep_every(settings);
+    let mut accepting = Box::pin(async {
+        tokio::select! {
+            () = accept => {}
+            () = sweep => {}
+        }
+    });
 
     // A termination signal, or the application (or another listener of the same
     // signal, a gRPC server's `shutdown_signal()`) beginning the shutdown. Every
@@ -72,7 +81,7 @@ pub(super) async fn run(serve: Serve) -> io::Result<()> {
     }
 
     drop(accepting);
-    conns.closing.send_replace(true);
+    conns.close_all_gracefully();
     tokio::select! {
         () = conns.all_closed() => {}
         () = &mut bound => {
