@@ -26,7 +26,7 @@ use health_runtime::checks::azure_identity::AzureCredential;
 use health_runtime::checks::{hyper as http_check, openai};
 
 use crate::counters::{Counter, Counters};
-use crate::listen;
+use crate::{listen, listen_both};
 
 /// The key and the token the model list accepts.
 const API_KEY: &str = "bench-api-key";
@@ -85,6 +85,6 @@ pub async fn serve(base_port: u16, counters: &Counters, timeout: Duration) {
             .check(http_check::check("openai", target).timeout(timeout))
             .build()
             .expect("valid checks");
-        listen(base_port + offset, health.router()).await;
+        listen_both(base_port + offset, health.router(), &health, counters).await;
     }
 }

@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use health_runtime::serve::ServeCounters;
+
 /// Runs of one check: started, in flight now, and the most in flight at once.
 #[derive(Default)]
 pub struct Counter {
@@ -34,9 +36,10 @@ impl Drop for Running<'_> {
 
 type Named = Vec<(String, Arc<Counter>)>;
 
-/// Every counter of the process, by name, served as text on `/stats`.
+/// Every counter of the process, by name, served as text on `/stats`, with the connection
+/// counters of each `health_runtime::serve`.
 #[derive(Clone, Default)]
-pub struct Counters(Arc<Mutex<Named>>);
+pub struct Counters(Arc<Mutex<Named>>, Arc<Mutex<Vec<(String, ServeCounters)>>>);
 
 impl Counters {
     /// The counter named `name`, created on first use.
@@ -50,10 +53,29 @@ impl Counters {
         counter
     }
 
-    /// One line per counter: `name runs in_flight peak`.
+    /// Serves `counters` on `/stats` as `NAME.accepted` etc.
+    pub fn serve(&self, name: &str, counters: ServeCounters) {
+        let mut all = self.1.lock().expect("counters lock");
+        all.push((name.to_owned(), counters));
+    }
+
+    /// One line per counter: `name runs in_flight peak`; for a server's counters,
+    /// `name count 0 0`.
     pub fn render(&self) -> String {
         let all = self.0.lock().expect("counters lock");
         let mut text = String::new();
+        for (name, serve) in self.1.lock().expect("counters lock").iter() {
+            for (what, count) in [
+                ("accepted", serve.accepted()),
+                ("open", serve.open()),
+                ("idle_timeouts", serve.idle_timeouts()),
+                ("header_timeouts", serve.header_timeouts()),
+                ("evicted", serve.evicted()),
+                ("accept_errors", serve.accept_errors()),
+            ] {
+                let _ = writeln!(text, "{name}.{what} {count} 0 0");
+            }
+        }
         for (name, counter) in all.iter() {
             let _ = writeln!(
                 text,

@@ -4,6 +4,7 @@
 //! ```text
 //! bench-server --port BASE [--memory] [--pg URL --redis URL --frozen-redis URL]
 //! bench-server --port BASE --history | --history-rss on|off
+//! bench-server --port BASE --soak --pg URL --redis URL
 //! ```
 //!
 //! | port | serves |
@@ -14,8 +15,13 @@
 //! | BASE+7 | the library with a Redis `PING` to the server the benchmark freezes, and a flag |
 //! | BASE+9 | the tiny upstream the HTTP checks `GET` |
 //! | BASE+10, +11, +12 | figure 10: an Azure OpenAI check with a key, with a cached Entra ID token, and their model list ([`azure`]) |
+//! | BASE+21 … +31 | the library router of BASE+1 … +11 (not +7, +9), served by `health_runtime::serve` with its defaults, as the README deploys it ([`SERVED`]); its connection counters on `/stats` (`serve.PORT.*`) |
 //!
-//! With `--history` or `--history-rss on|off`, only figure 9's servers (see `operator.rs`).
+//! `SIGTERM` ends the process at once (`health_runtime::serve` alone would drain first).
+//!
+//! With `--history` or `--history-rss on|off`, only figure 9's servers (see `operator.rs`;
+//! with `--history`, BASE+21 … +24 too). With `--soak`, only the servers of figures 12 and
+//! 14 (see `soak.rs`).
 //!
 //! With `--memory` only the in-process endpoints are served (no backend), so that resident
 //! memory reflects them alone, and `/stats` also counts the requests answered
@@ -26,6 +32,7 @@ mod baseline;
 mod counters;
 mod library;
 mod operator;
+mod soak;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,6 +42,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::routing::get;
+use health_runtime::Health;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sqlx::postgres::PgPoolOptions;
 
@@ -48,6 +56,9 @@ const TIMEOUT: Duration = Duration::from_millis(1000);
 const FROZEN_TIMEOUT: Duration = Duration::from_millis(500);
 /// Connections of each side's Postgres pool.
 const PG_POOL: u32 = 10;
+/// The library's routers served by `health_runtime::serve` are on their `axum::serve`
+/// port plus this.
+pub const SERVED: u16 = 20;
 
 struct Args {
     port: u16,
@@ -55,6 +66,8 @@ struct Args {
     /// Figure 9: the history pairs, or the filled process with history on or off.
     history: bool,
     history_rss: Option<bool>,
+    /// Figures 12 and 14: the soak servers only (see `soak.rs`).
+    soak: bool,
     pg: Option<String>,
     redis: Option<String>,
     frozen_redis: Option<String>,
@@ -66,6 +79,7 @@ fn args() -> Args {
         memory: false,
         history: false,
         history_rss: None,
+        soak: false,
         pg: None,
         redis: None,
         frozen_redis: None,
@@ -77,6 +91,7 @@ fn args() -> Args {
             "--port" => args.port = value().parse().expect("--port is a port number"),
             "--memory" => args.memory = true,
             "--history" => args.history = true,
+            "--soak" => args.soak = true,
             "--history-rss" => args.history_rss = Some(value() == "on"),
             "--pg" => args.pg = Some(value()),
             "--redis" => args.redis = Some(value()),
@@ -102,11 +117,31 @@ fn main() {
         .block_on(serve(args));
 }
 
-async fn listen(port: u16, app: Router) {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+async fn bind(port: u16) -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
-        .unwrap_or_else(|error| panic!("bind 127.0.0.1:{port}: {error}"));
+        .unwrap_or_else(|error| panic!("bind 127.0.0.1:{port}: {error}"))
+}
+
+/// Serves `app` on `port` with `axum::serve`.
+async fn listen(port: u16, app: Router) {
+    let listener = bind(port).await;
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+}
+
+/// Serves `app` on `port` with `health_runtime::serve`, its defaults as the README deploys
+/// it, and its connection counters on `/stats` as `serve.PORT.*`.
+async fn listen_served(port: u16, app: Router, health: &Health, counters: &Counters) {
+    let server = health_runtime::serve(bind(port).await, app, health);
+    counters.serve(&format!("serve.{port}"), server.counters());
+    tokio::spawn(async move { server.await.expect("serve") });
+}
+
+/// A library router on `port` with `axum::serve` and on `port + SERVED` with
+/// `health_runtime::serve`.
+async fn listen_both(port: u16, app: Router, health: &Health, counters: &Counters) {
+    listen(port, app.clone()).await;
+    listen_served(port + SERVED, app, health, counters).await;
 }
 
 /// Counts the requests `router` answers (runs of the library's checks are shared by
@@ -143,13 +178,14 @@ async fn serve(args: Args) {
     let memory = args.memory;
     if let Some(history) = args.history_rss {
         operator::filled(args.port, history).await;
-        return std::future::pending().await;
+        return exit_on_sigterm().await;
     }
     if args.history {
-        let counter = Counters::default().get("lib.history");
-        operator::history_pairs(args.port, &Arc::new(AtomicBool::new(true)), &counter).await;
+        let counters = Counters::default();
+        let up = Arc::new(AtomicBool::new(true));
+        operator::history_pairs(args.port, &up, &counters).await;
         println!("bench-server ready on 127.0.0.1:{}", args.port);
-        return std::future::pending().await;
+        return exit_on_sigterm().await;
     }
     let mut bench = Bench {
         args,
@@ -157,6 +193,14 @@ async fn serve(args: Args) {
         up: Arc::new(AtomicBool::new(true)),
         baseline: Router::new().route("/health", get(baseline::alive)),
     };
+    if bench.args.soak {
+        let url = bench.upstream().await;
+        let clients = bench.clients(&url).await;
+        let real = |side: &str| bench.real_counters(side);
+        soak::serve(bench.args.port, &clients, &real, &bench.counters, &bench.up).await;
+        bench.listen_baseline().await;
+        return exit_on_sigterm().await;
+    }
     bench.in_process().await;
     if !memory {
         let url = bench.upstream().await;
@@ -165,6 +209,20 @@ async fn serve(args: Args) {
         azure::serve(bench.args.port, &bench.counters, TIMEOUT).await;
     }
     bench.listen_baseline().await;
+    exit_on_sigterm().await;
+}
+
+/// `health_runtime::serve` turns SIGTERM into a drain: the benchmark's own servers exit at
+/// once instead, as they did on `axum::serve` alone.
+async fn exit_on_sigterm() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("a SIGTERM handler");
+        term.recv().await;
+        std::process::exit(0);
+    }
+    #[cfg(not(unix))]
     std::future::pending::<()>().await;
 }
 
@@ -195,7 +253,7 @@ impl Bench {
             if self.args.memory {
                 router = counted(router, self.counters.get("requests.lib"));
             }
-            listen(self.args.port + offset, router).await;
+            listen_both(self.args.port + offset, router, &health, &self.counters).await;
             if n == 10 {
                 // The same 10 checks with thresholds (3 failures, 2 successes), on both
                 // sides.
@@ -216,7 +274,7 @@ impl Bench {
                 );
                 let counter = self.counters.get("lib.in_process.thresholds");
                 let health = library::in_process_counted(&names, &counter, &self.up, TIMEOUT, 3, 2);
-                listen(self.args.port + 8, health.router()).await;
+                listen_both(self.args.port + 8, health.router(), &health, &self.counters).await;
             }
         }
     }
@@ -280,7 +338,13 @@ impl Bench {
         ] {
             let counters = self.real_counters(side);
             let health = library::real(&lib_clients, &counters, &self.up, TIMEOUT, reuse);
-            listen(self.args.port + offset, health.router()).await;
+            listen_both(
+                self.args.port + offset,
+                health.router(),
+                &health,
+                &self.counters,
+            )
+            .await;
         }
         // Background refresh runs whether or not requests arrive: it starts on demand, so
         // that the backend calls counted in the other phases are theirs alone.
@@ -293,11 +357,12 @@ impl Bench {
         );
         let port = self.args.port + 6;
         let started = Arc::new(AtomicBool::new(false));
+        let counters = self.counters.clone();
         self.route(
             "/start/background",
             get(move || async move {
                 if !started.swap(true, Ordering::AcqRel) {
-                    listen(port, background.router()).await;
+                    listen_both(port, background.router(), &background, &counters).await;
                 }
                 "started"
             }),

@@ -20,8 +20,8 @@ use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 
 use crate::baseline::flag_check;
-use crate::counters::Counter;
-use crate::{TIMEOUT, listen};
+use crate::counters::{Counter, Counters};
+use crate::{TIMEOUT, listen, listen_both};
 
 /// Checks in the history pairs.
 const PAIR_CHECKS: usize = 10;
@@ -49,7 +49,8 @@ fn names(n: usize) -> Vec<&'static str> {
 
 /// The history pairs: the same in-process checks with history on and off, cached and
 /// uncached.
-pub async fn history_pairs(port: u16, up: &Arc<AtomicBool>, counter: &Arc<Counter>) {
+pub async fn history_pairs(port: u16, up: &Arc<AtomicBool>, counters: &Counters) {
+    let counter = &counters.get("lib.history");
     let names = names(PAIR_CHECKS);
     for (offset, history, cached) in [
         (1, true, true),
@@ -69,7 +70,7 @@ pub async fn history_pairs(port: u16, up: &Arc<AtomicBool>, counter: &Arc<Counte
             builder
         };
         let health = builder.build().expect("valid in-process checks");
-        listen(port + offset, health.router()).await;
+        listen_both(port + offset, health.router(), &health, counters).await;
     }
     let stats = Router::new().route("/stats", get(|| async { "history pairs\n" }));
     listen(port, stats).await;
