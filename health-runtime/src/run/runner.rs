@@ -180,6 +180,9 @@ struct TimedRun {
     panicked: Option<Box<dyn Any + Send>>,
     scope: PanicScope,
     longest_poll: Duration,
+    /// Whether each poll is timed: not the first, inline one, which the run's latency
+    /// times already.
+    timed: bool,
 }
 
 impl TimedRun {
@@ -200,6 +203,7 @@ impl TimedRun {
             panicked,
             scope,
             longest_poll: Duration::ZERO,
+            timed: false,
         }
     }
 
@@ -244,6 +248,9 @@ impl Future for TimedRun {
         let Some(run) = this.run.as_mut() else {
             return Poll::Pending;
         };
+        if !this.timed {
+            return this.scope.enter(|| Pin::new(run).poll(context));
+        }
         let started = std::time::Instant::now();
         let poll = this.scope.enter(|| Pin::new(run).poll(context));
         let took = started.elapsed();
@@ -352,11 +359,16 @@ impl Runner {
     ) -> Ticket {
         let secrets = resources.secrets();
         let span = self.span();
-        let mut run = span.in_scope(|| TimedRun::start(self, resources));
+        let mut run = in_span(&span, || TimedRun::start(self, resources));
         let mut context = Context::from_waker(Waker::noop());
-        let first = span.in_scope(|| Pin::new(&mut run).poll(&mut context));
+        let first = in_span(&span, || Pin::new(&mut run).poll(&mut context));
+        // The check's function and its first poll, timed together: as long as the run so
+        // far, and its longest poll so far.
+        let so_far = now.elapsed();
+        run.longest_poll = so_far;
+        run.timed = true;
         if let Poll::Ready(outcome) = first {
-            let mut result = self.finish(outcome, now.elapsed(), run.longest_poll, secrets);
+            let mut result = self.finish(outcome, so_far, run.longest_poll, secrets);
             self.complete(&mut result, id, ran_by, span);
             return Ticket::Ready(result);
         }
@@ -386,7 +398,7 @@ impl Runner {
                 .until(deadline, &runner.check)
                 .instrument(span.clone())
                 .await;
-            let mut result = span.in_scope(|| {
+            let mut result = in_span(&span, || {
                 runner.finish(outcome, now.elapsed(), run.longest_poll, &task_secrets)
             });
             runner.complete(&mut result, id, ran_by, span);
@@ -398,6 +410,11 @@ impl Runner {
     /// a child of the request that started it, so a `tracing-opentelemetry` layer exports
     /// each run as a span of its own. Cheap when no subscriber wants it.
     fn span(&self) -> tracing::Span {
+        // Without any subscriber, a span would only feed `tracing`'s `log` fallback, at
+        // the price of a record on its creation, entry, exit and end in every run.
+        if !tracing::dispatcher::has_been_set() {
+            return tracing::Span::none();
+        }
         tracing::info_span!(
             "health_check",
             check = &*self.name,
@@ -618,7 +635,20 @@ pub(crate) async fn collect(tickets: impl IntoIterator<Item = Ticket>) -> Vec<Ch
     results
 }
 
+/// Runs `f` in `span`, entering it only when a subscriber wants it: a disabled span
+/// still costs `tracing`'s `log` fallback on every entry and exit.
+fn in_span<R>(span: &tracing::Span, f: impl FnOnce() -> R) -> R {
+    if span.is_disabled() {
+        f()
+    } else {
+        span.in_scope(f)
+    }
+}
+
 fn record_in_span(span: &tracing::Span, result: &CheckResult) {
+    if span.is_disabled() {
+        return;
+    }
     span.record("outcome", result.status.as_str());
     span.record("latency_ms", result.latency.as_secs_f64() * 1000.0);
 }
