@@ -1,7 +1,8 @@
 //! Figure 14's load generator: paced (open-loop) HTTP/1 streams on keep-alive
-//! connections, each request's latency counted from when it was due, not from when it
-//! was sent, so a stalled server is not hidden by the requests it delayed (no coordinated
-//! omission).
+//! connections. A request delayed by the server's late answer to the one before is
+//! counted from when it was due, not from when it was sent, so a stalled server is not
+//! hidden by the requests it delayed (no coordinated omission); one delayed only by the
+//! client's timer is counted from when it was sent.
 //!
 //! ```text
 //! bench-pace --duration SECONDS --stream NAME URL RATE CONNECTIONS [--stream ...]
@@ -126,8 +127,13 @@ async fn connection(uri: hyper::Uri, first: Instant, interval: Duration, end: In
     let mut tally = Tally::default();
     let mut sender: Option<Sender> = None;
     let mut due = first;
+    let mut last_done = first;
     while due < end {
         tokio::time::sleep_until(due).await;
+        // Late because the server answered the previous request late: counted from when it
+        // was due. Late only because the timer woke up late (tokio's is 1 ms coarse): from
+        // now, so the client's own timer is not blamed on the server.
+        let start = if last_done > due { due } else { Instant::now() };
         if sender.is_none() {
             sender = connect(&uri).await;
         }
@@ -143,7 +149,7 @@ async fn connection(uri: hyper::Uri, first: Instant, interval: Duration, end: In
             )
             .body(Empty::new())
             .expect("a request");
-        let answered = tokio::time::timeout_at(due + REQUEST_TIMEOUT, async {
+        let answered = tokio::time::timeout_at(start + REQUEST_TIMEOUT, async {
             let response = open.send_request(request).await.ok()?;
             let ok = response.status().is_success();
             response.into_body().collect().await.ok()?;
@@ -151,7 +157,7 @@ async fn connection(uri: hyper::Uri, first: Instant, interval: Duration, end: In
         })
         .await;
         match answered {
-            Ok(Some(true)) => tally.latencies_us.push(due.elapsed().as_micros() as u64),
+            Ok(Some(true)) => tally.latencies_us.push(start.elapsed().as_micros() as u64),
             Ok(Some(false)) => tally.failed += 1,
             Ok(None) => {
                 tally.failed += 1;
@@ -164,6 +170,7 @@ async fn connection(uri: hyper::Uri, first: Instant, interval: Duration, end: In
         }
         // Requests overdue after a slow one are sent at once, each counting its delay
         // from when it was due.
+        last_done = Instant::now();
         due += interval;
     }
     tally
