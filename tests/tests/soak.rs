@@ -96,19 +96,19 @@ async fn client(addr: SocketAddr, until: Instant, tally: Arc<Tally>, n: usize) {
     let mut sent = 0u64;
     while Instant::now() < until {
         sent += 1;
-        if sent % 50 == 0 {
+        if sent.is_multiple_of(50) {
             sender = None;
         }
         let open = match &mut sender {
             Some(open) => open,
             None => sender.insert(connect(addr).await),
         };
-        let path = if n % 3 == 0 {
+        let path = if n.is_multiple_of(3) {
             "/health"
         } else {
             "/health/ready"
         };
-        let close = sent % 7 == 0;
+        let close = sent.is_multiple_of(7);
         let mut request = hyper::Request::get(path).header("host", "soak");
         if close {
             request = request.header("connection", "close");
