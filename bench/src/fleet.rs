@@ -50,9 +50,8 @@ fn main() {
                 .clone(),
         )
     };
-    let number = |name: &str, default: u64| {
-        value(name).map_or(default, |v| v.parse().expect("a number"))
-    };
+    let number =
+        |name: &str, default: u64| value(name).map_or(default, |v| v.parse().expect("a number"));
     let settings = Settings {
         pg: value("--pg").expect("--pg URL"),
         stop: value("--stop").expect("--stop CMD"),
