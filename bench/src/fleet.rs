@@ -38,6 +38,38 @@ impl Fleet {
             Fleet::Naive => "fleet_naive",
         }
     }
+
+    fn create(self) -> &'static str {
+        match self {
+            Fleet::Spread => {
+                "CREATE TABLE fleet_spread (at timestamptz NOT NULL DEFAULT clock_timestamp())"
+            }
+            Fleet::Naive => {
+                "CREATE TABLE fleet_naive (at timestamptz NOT NULL DEFAULT clock_timestamp())"
+            }
+        }
+    }
+
+    fn insert(self) -> &'static str {
+        match self {
+            Fleet::Spread => "INSERT INTO fleet_spread DEFAULT VALUES",
+            Fleet::Naive => "INSERT INTO fleet_naive DEFAULT VALUES",
+        }
+    }
+
+    /// The stamps of the runs between two instants (epoch seconds).
+    fn stamps(self) -> &'static str {
+        match self {
+            Fleet::Spread => {
+                "SELECT extract(epoch FROM at)::float8 FROM fleet_spread \
+                 WHERE at >= to_timestamp($1) AND at < to_timestamp($2)"
+            }
+            Fleet::Naive => {
+                "SELECT extract(epoch FROM at)::float8 FROM fleet_naive \
+                 WHERE at >= to_timestamp($1) AND at < to_timestamp($2)"
+            }
+        }
+    }
 }
 
 fn main() {
@@ -102,11 +134,10 @@ fn pod_name(n: usize) -> String {
 
 fn replica(pool: &PgPool, fleet: Fleet, n: usize, period: Duration) -> Health {
     let pool = pool.clone();
-    let insert = format!("INSERT INTO {} DEFAULT VALUES", fleet.table());
+    let insert = fleet.insert();
     let check = Check::new("postgres", move || {
         let pool = pool.clone();
-        let insert = insert.clone();
-        async move { sqlx::query(&insert).execute(&pool).await.map(|_| ()) }
+        async move { sqlx::query(insert).execute(&pool).await.map(|_| ()) }
     });
     let builder = Health::builder()
         .without_registered()
@@ -132,16 +163,12 @@ fn shell(command: &str) {
 /// The database's stamps of `fleet`'s runs between `from` and `to`, counted per 1 s
 /// window from `from`: `(busiest window, runs)`.
 async fn windows(pool: &PgPool, fleet: Fleet, from: f64, to: f64) -> (usize, usize) {
-    let stamps: Vec<(f64,)> = sqlx::query_as(&format!(
-        "SELECT extract(epoch FROM at)::float8 FROM {} \
-         WHERE at >= to_timestamp($1) AND at < to_timestamp($2)",
-        fleet.table()
-    ))
-    .bind(from)
-    .bind(to)
-    .fetch_all(pool)
-    .await
-    .expect("read the stamps");
+    let stamps: Vec<(f64,)> = sqlx::query_as(fleet.stamps())
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await
+        .expect("read the stamps");
     let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
     for (at,) in &stamps {
         *counts.entry((at - from).floor() as i64).or_default() += 1;
@@ -154,27 +181,31 @@ async fn windows(pool: &PgPool, fleet: Fleet, from: f64, to: f64) -> (usize, usi
     (counts.values().copied().max().unwrap_or(0), stamps.len())
 }
 
+/// A pool of 10 connections, opened ahead one at a time. Acquisitions give up after
+/// 200 ms: a pool retries refused connections until then, and the runs waiting in that
+/// retry all succeed in the instant the database returns (500 replicas backing off over
+/// 20 s leave about 5 such runs).
 async fn pool(url: &str) -> PgPool {
-    PgPoolOptions::new()
+    let pool = PgPoolOptions::new()
         .max_connections(10)
-        // Short: a pool retries refused connections until this timeout, and runs waiting
-        // in that retry would all succeed in the instant the database returns.
         .acquire_timeout(Duration::from_millis(200))
-        .connect(url)
-        .await
-        .expect("connect to PostgreSQL")
+        .connect_lazy(url)
+        .expect("a PostgreSQL URL");
+    let mut opened = Vec::new();
+    for _ in 0..10 {
+        opened.push(pool.acquire().await.expect("connect to PostgreSQL"));
+    }
+    drop(opened);
+    pool
 }
 
 async fn run(settings: &Settings) {
     let admin = pool(&settings.pg).await;
     for fleet in [Fleet::Spread, Fleet::Naive] {
-        sqlx::query(&format!(
-            "CREATE TABLE IF NOT EXISTS {} (at timestamptz NOT NULL DEFAULT clock_timestamp())",
-            fleet.table()
-        ))
-        .execute(&admin)
-        .await
-        .expect("create the table");
+        sqlx::query(fleet.create())
+            .execute(&admin)
+            .await
+            .expect("create the table");
     }
     // Each fleet its own pool, as each replica has its own.
     let pools = [pool(&settings.pg).await, pool(&settings.pg).await];

@@ -3,6 +3,9 @@
 //! spread over the period rather than arriving at once; and when the database comes back
 //! after an outage (killed, restarted on the same port), their first runs are spread too.
 //!
+//! Under a cache TTL instead, with probes arriving all the time, the replicas' results
+//! expire at different instants, so their runs spread over the TTL as well.
+//!
 //! Every run of the check inserts a row whose time the database stamps itself
 //! (`clock_timestamp()`), so the times counted are the ones the database saw.
 
@@ -10,10 +13,11 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use health_runtime::{Check, Health};
+use health_runtime::{Check, Health, HealthBuilder};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use tests::dependency::Dependency;
+use tests::http::TestServer;
 use tests::postgres_server::PostgresServer;
 use tests::secrets::SECRET_PASSWORD;
 
@@ -30,6 +34,15 @@ fn epoch_now() -> f64 {
 }
 
 fn replica(pool: &PgPool, addr: SocketAddr, n: usize) -> Health {
+    replica_with(pool, addr, n, |builder| builder.background(PERIOD))
+}
+
+fn replica_with(
+    pool: &PgPool,
+    addr: SocketAddr,
+    n: usize,
+    reuse: impl FnOnce(HealthBuilder) -> HealthBuilder,
+) -> Health {
     let pool = pool.clone();
     let check = Check::new("postgres", move || {
         let pool = pool.clone();
@@ -45,13 +58,11 @@ fn replica(pool: &PgPool, addr: SocketAddr, n: usize) -> Health {
                 .map_err(std::io::Error::other)
         }
     });
-    Health::builder()
+    let builder = Health::builder()
         .without_registered()
         .check(check)
-        .background(PERIOD)
-        .replica_identity(format!("pod-{n}"))
-        .build()
-        .unwrap()
+        .replica_identity(format!("pod-{n}"));
+    reuse(builder).build().unwrap()
 }
 
 /// Every run the database recorded: `(replica, epoch seconds)`, in time order.
@@ -187,4 +198,68 @@ async fn a_fleet_started_together_and_recovering_together_spreads_its_runs() {
         "the replicas came back within {span:.2} s"
     );
     drop(fleet);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_results_of_a_fleet_under_constant_probes_expire_spread() {
+    let postgres = PostgresServer::start(SECRET_PASSWORD);
+    let pool = PgPoolOptions::new()
+        .max_connections(10)
+        .connect(&postgres.url())
+        .await
+        .unwrap();
+    sqlx::query(
+        "CREATE TABLE probe_runs (replica int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let fleet: Vec<Health> = (0..REPLICAS)
+        .map(|n| {
+            replica_with(&pool, postgres.addr(), n, |builder| {
+                builder.cache_ttl(PERIOD)
+            })
+        })
+        .collect();
+    let mut servers = Vec::new();
+    for health in &fleet {
+        servers.push(TestServer::start(health.router()).await);
+    }
+
+    // Probes all the time: every replica asked every 100 ms, for three TTLs.
+    let started = epoch_now();
+    let until = Instant::now() + PERIOD * 3;
+    while Instant::now() < until {
+        for server in &servers {
+            assert_eq!(server.get("/health/ready").await.status, 200);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Every replica ran at once on its first probe; its second run is where the spread
+    // shows: without it, all 50 results would expire together one TTL later.
+    let mut second_runs = BTreeMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for (replica, at) in runs(&pool).await {
+        if !seen.insert(replica) {
+            second_runs.entry(replica).or_insert(at);
+        }
+    }
+    let counts = windows(second_runs.values().copied(), started);
+    let busiest = counts.values().copied().max().unwrap_or(0);
+    println!("second runs, per {WINDOW} s window: {counts:?}");
+    assert!(
+        busiest <= REPLICAS * 3 / 10,
+        "{busiest} of {REPLICAS} results expired in one {WINDOW} s window: {counts:?}"
+    );
+    assert_eq!(
+        second_runs.len(),
+        REPLICAS,
+        "every result expired: {counts:?}"
+    );
+    assert!(
+        counts.len() >= 7,
+        "the second runs cover {} windows of the TTL's 10: {counts:?}",
+        counts.len()
+    );
 }
