@@ -389,6 +389,8 @@ impl fmt::Debug for Check {
             .field("critical", &self.critical)
             .field("tags", &self.tags)
             .field("source", &self.source)
+            .field("background", &self.background)
+            .field("initial_delay", &self.initial_delay)
             .finish_non_exhaustive()
     }
 }
