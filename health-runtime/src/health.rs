@@ -777,9 +777,9 @@ impl HealthBuilder {
         self
     }
 
-    /// The longest delay between background runs of a failing check (default: four of
-    /// its periods); `Duration::ZERO` turns backoff off, a failing check keeping its
-    /// period. A longer cap spares a dependency that is down, at the cost of noticing its
+    /// The longest delay between background runs of a failing check, give or take its
+    /// jitter (default: four of its periods; never less than one); `Duration::ZERO` turns
+    /// backoff off, a failing check keeping its period. A longer cap spares a dependency that is down, at the cost of noticing its
     /// recovery that much later.
     ///
     /// ```
