@@ -651,10 +651,12 @@ impl HealthBuilder {
     /// instead of running the check per request (default: no caching). Whatever the TTL,
     /// concurrent requests for a check always share one run in flight.
     ///
-    /// Each result's TTL is shortened by a random part of its [jitter](Self::jitter), and
-    /// the first one also by the replica's phase (see [`background`](Self::background)),
-    /// so that replicas under the same probe traffic do not all run the check again at
-    /// the same instant; a result is never served past `ttl`.
+    /// A check's first result expires early by the replica's phase of the TTL (see
+    /// [`background`](Self::background)) and a random part of its [jitter](Self::jitter),
+    /// so that replicas started together under the same probe traffic do not all run the
+    /// check again at the same instant; every later result is served for the whole TTL,
+    /// which keeps the replicas apart and the check at most one run per TTL. A result is
+    /// never served past `ttl`.
     #[must_use]
     pub fn cache_ttl(mut self, ttl: Duration) -> Self {
         self.reuse.ttl = ttl;
@@ -726,8 +728,9 @@ impl HealthBuilder {
     }
 
     /// The fraction of each background delay drawn at random, `± fraction` of it
-    /// (default 0.1; clamped to `0.0 ..= 0.5`); cached results' TTLs are shortened by up
-    /// to that fraction. 0 turns jitter off and keeps the phase and backoff.
+    /// (default 0.1; clamped to `0.0 ..= 0.5`); a check's first cached result expires
+    /// early by up to that fraction of its TTL. 0 turns jitter off and keeps the phase and
+    /// backoff.
     ///
     /// ```
     /// use std::time::Duration;

@@ -1,7 +1,7 @@
 //! When a check runs again: its background period and initial delay, and the spread that
 //! keeps a fleet of replicas from running it at the same instants — a phase derived from
 //! the replica's identity, jitter drawn anew for every delay, backoff while it fails, and
-//! the same phase and jitter on the expiry of cached results.
+//! the same phase and jitter on the first expiry of cached results.
 
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
@@ -34,16 +34,17 @@ impl Spread {
         max_backoff: Some(Duration::ZERO),
     };
 
-    /// How long the result of a run is served again under a TTL of `ttl`: the TTL minus
-    /// the jitter drawn for it (so that no result is ever served past its TTL), and, for
-    /// the check's first result, minus its phase, so that replicas that started together
-    /// expire at different instants and stay apart.
+    /// How long the result of a run is served again under a TTL of `ttl`. The check's
+    /// first result is served for the TTL less the replica's phase of it and less a
+    /// jitter drawn for it, so that replicas that started together expire at different
+    /// instants; every later result for the whole TTL, which keeps them apart (each
+    /// replica's expiries stay where its first one put them) and keeps the promise of at
+    /// most one run per TTL. No result is ever served past its TTL.
     pub(crate) fn ttl(&self, ttl: Duration, first: bool, random: &mut Random) -> Duration {
-        let mut factor = 1.0 - self.jitter * random.unit();
-        if first {
-            factor *= 1.0 - self.phase;
+        if !first {
+            return ttl;
         }
-        ttl.mul_f64(factor)
+        ttl.mul_f64((1.0 - self.phase) * (1.0 - self.jitter * random.unit()))
     }
 }
 
@@ -239,9 +240,12 @@ mod tests {
         let mut random = Random::seeded("db");
         let ttl = Duration::from_secs(1);
         for _ in 0..100 {
-            let served = spread.ttl(ttl, false, &mut random);
-            assert!(served <= ttl && served >= ttl.mul_f64(0.9), "{served:?}");
-            assert!(spread.ttl(ttl, true, &mut random) <= ttl.mul_f64(0.75));
+            assert_eq!(spread.ttl(ttl, false, &mut random), ttl);
+            let first = spread.ttl(ttl, true, &mut random);
+            assert!(
+                first <= ttl.mul_f64(0.75) && first >= ttl.mul_f64(0.75 * 0.9),
+                "{first:?}"
+            );
         }
     }
 }
