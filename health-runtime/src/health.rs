@@ -650,6 +650,13 @@ impl HealthBuilder {
     /// Serves a check's result again to requests within `ttl` of the run that produced it,
     /// instead of running the check per request (default: no caching). Whatever the TTL,
     /// concurrent requests for a check always share one run in flight.
+    ///
+    /// A check's first result expires early by the replica's phase of the TTL (see
+    /// [`background`](Self::background)) and a random part of its [jitter](Self::jitter),
+    /// so that replicas started together under the same probe traffic do not all run the
+    /// check again at the same instant; every later result is served for the whole TTL,
+    /// which keeps the replicas apart and the check at most one run per TTL. A result is
+    /// never served past `ttl`.
     #[must_use]
     pub fn cache_ttl(mut self, ttl: Duration) -> Self {
         self.reuse.ttl = ttl;
@@ -663,10 +670,27 @@ impl HealthBuilder {
         self
     }
 
-    /// Runs every check every `period` in a background task and serves the latest result,
+    /// Runs every check every `period` in the background and serves the latest result,
     /// so probes do no I/O of their own however often they arrive. Each entry's `age_ms`
-    /// tells how old its result is. The task starts with the first router built inside a
-    /// tokio runtime and ends with the handle.
+    /// tells how old its result is. The refresh starts with the first router built inside
+    /// a tokio runtime and ends with the handle; a request that comes before a check's
+    /// first background run runs it. [`Check::background`] sets a check's own period.
+    ///
+    /// So that a fleet of replicas started together does not run its checks at the same
+    /// instants (500 replicas, one database), each check's runs are spread:
+    ///
+    /// - its first run comes after the [initial delay](Self::initial_delay) and its
+    ///   *phase* of the period: a fraction in `[0, 1)` derived from the
+    ///   [replica's identity](Self::replica_identity) (the pod's `HOSTNAME`) and the
+    ///   check's name, the same at every restart. A process with no identity has phase 0
+    ///   and runs its checks at once;
+    /// - each next run comes a period after the previous one started, give or take its
+    ///   [jitter](Self::jitter) (10 %), drawn anew each time;
+    /// - after the second consecutive failure, the delay doubles with each failure up to
+    ///   the [backoff's cap](Self::max_backoff) (four periods), jittered as well, so that
+    ///   when an outage ends the replicas come back spread as they were, not all at once.
+    ///
+    /// [`without_spread`](Self::without_spread) runs every replica on the same instants.
     ///
     /// ```
     /// use std::time::Duration;
@@ -680,6 +704,120 @@ impl HealthBuilder {
     #[must_use]
     pub fn background(mut self, period: Duration) -> Self {
         self.reuse.background = Some(period).filter(|period| !period.is_zero());
+        self
+    }
+
+    /// How long after the background refresh starts each check first runs, before its
+    /// phase (default: none), as `WithPeriodicCheck`'s `initialDelay` in Go's
+    /// `alexliesenfeld/health`; [`Check::initial_delay`] overrides it per check.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let health = health_runtime::Health::builder()
+    ///     .background(Duration::from_secs(10))
+    ///     .initial_delay(Duration::from_secs(2))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = health;
+    /// ```
+    #[must_use]
+    pub fn initial_delay(mut self, delay: Duration) -> Self {
+        self.reuse.initial_delay = delay;
+        self
+    }
+
+    /// The fraction of each background delay drawn at random, `± fraction` of it
+    /// (default 0.1; clamped to `0.0 ..= 0.5`); a check's first cached result expires
+    /// early by up to that fraction of its TTL. 0 turns jitter off and keeps the phase and
+    /// backoff.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let health = health_runtime::Health::builder()
+    ///     .background(Duration::from_secs(10))
+    ///     .jitter(0.2)
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = health;
+    /// ```
+    #[must_use]
+    pub fn jitter(mut self, fraction: f64) -> Self {
+        self.reuse.jitter = if fraction.is_nan() {
+            0.0
+        } else {
+            fraction.clamp(0.0, crate::run::schedule::MAX_JITTER)
+        };
+        self
+    }
+
+    /// The identity the checks' phases derive from (default: the `HOSTNAME` environment
+    /// variable, which is the pod's name on Kubernetes, else
+    /// `CONTAINER_APP_REPLICA_NAME` on Azure Container Apps; an empty one gives phase 0).
+    /// A name that ends in a number, as a StatefulSet's `web-7`, spreads consecutive
+    /// ordinals evenly over the period; any other name is hashed (FNV-1a, the same on
+    /// every platform and version), which spreads many replicas uniformly.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// // Tests and benchmarks that host many replicas in one process name each one.
+    /// let replicas: Vec<_> = (0..3)
+    ///     .map(|n| {
+    ///         health_runtime::Health::builder()
+    ///             .background(Duration::from_secs(10))
+    ///             .replica_identity(format!("pod-{n}"))
+    ///             .build()
+    ///             .unwrap()
+    ///     })
+    ///     .collect();
+    /// # let _ = replicas;
+    /// ```
+    #[must_use]
+    pub fn replica_identity(mut self, identity: impl Into<String>) -> Self {
+        self.reuse.identity = Some(identity.into());
+        self
+    }
+
+    /// The longest delay between background runs of a failing check, give or take its
+    /// jitter (default: four of its periods; never less than one); `Duration::ZERO` turns
+    /// backoff off, a failing check keeping its period. A longer cap spares a dependency that is down, at the cost of noticing its
+    /// recovery that much later.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let health = health_runtime::Health::builder()
+    ///     .background(Duration::from_secs(5))
+    ///     .max_backoff(Duration::from_secs(60))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = health;
+    /// ```
+    #[must_use]
+    pub fn max_backoff(mut self, cap: Duration) -> Self {
+        self.reuse.max_backoff = Some(cap);
+        self
+    }
+
+    /// Runs checks with no phase, jitter nor backoff: every replica on the same instants,
+    /// as a plain interval from the start, and TTLs exactly as given. For comparisons and
+    /// for tests that count runs to the period.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let health = health_runtime::Health::builder()
+    ///     .background(Duration::from_secs(5))
+    ///     .without_spread()
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = health;
+    /// ```
+    #[must_use]
+    pub fn without_spread(mut self) -> Self {
+        self.reuse.spread = false;
         self
     }
 
@@ -936,7 +1074,9 @@ impl HealthBuilder {
             hooks.push(Box::new(move |change| publishing.changed(change)));
         }
         let hooks = Hooks::new(hooks).with_history(history.clone());
-        let state = HealthState::new(checks, builder, self.reuse, hooks);
+        let mut reuse = self.reuse;
+        reuse.resolve_identity();
+        let state = HealthState::new(checks, builder, reuse, hooks);
         let secrets = state.resources.secrets();
         if let Some(publishing) = &publishing {
             publishing.use_secrets(secrets);

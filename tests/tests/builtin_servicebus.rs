@@ -134,15 +134,16 @@ fn bus(peer: &ServiceBusPeer, key: &str) -> ServiceBus {
     ServiceBus::from_connection_string(&peer.direct_connection_string(key)).unwrap()
 }
 
+/// The built-in check `servicebus` against `peer`, signing with `key`, served.
+async fn serve_bus(peer: &ServiceBusPeer, key: &str) -> (Health, TestServer) {
+    serve(servicebus::check_with("servicebus", bus(peer, key))).await
+}
+
 /// A peek reads without consuming: the same message is peeked on every run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn peek_reports_the_peeked_message_and_consumes_nothing() {
     let peer = ServiceBusPeer::start(QUEUE, SECRET_API_KEY).await;
-    let (_health, app) = serve(servicebus::check_with(
-        "servicebus",
-        bus(&peer, SECRET_API_KEY),
-    ))
-    .await;
+    let (_health, app) = serve_bus(&peer, SECRET_API_KEY).await;
     let empty = probe(&app, "/health/ready").await;
     empty.assert_healthy("servicebus");
     assert_eq!(empty.check("servicebus")["details"]["peeked"], 0);
@@ -158,11 +159,7 @@ async fn peek_reports_the_peeked_message_and_consumes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rejected_key_is_unauthorised_without_the_key() {
     let peer = ServiceBusPeer::start(QUEUE, ROTATED_BUS_KEY).await;
-    let (_health, app) = serve(servicebus::check_with(
-        "servicebus",
-        bus(&peer, SECRET_API_KEY),
-    ))
-    .await;
+    let (_health, app) = serve_bus(&peer, SECRET_API_KEY).await;
     let error = probe(&app, "/health/ready")
         .await
         .assert_unhealthy("servicebus", &["servicebus: put-token for sb://127.0.0.1"]);
@@ -246,11 +243,7 @@ async fn transport_with_a_wrong_password_is_refused() {
 async fn empty_entity_answered_message_not_found_is_healthy() {
     let peer = ServiceBusPeer::start(QUEUE, SECRET_API_KEY).await;
     peer.set_empty_answer(EmptyAnswer::MessageNotFound);
-    let (_health, app) = serve(servicebus::check_with(
-        "servicebus",
-        bus(&peer, SECRET_API_KEY),
-    ))
-    .await;
+    let (_health, app) = serve_bus(&peer, SECRET_API_KEY).await;
     let probed = probe(&app, "/health/ready").await;
     probed.assert_healthy("servicebus");
     assert_eq!(probed.check("servicebus")["details"]["peeked"], 0);
@@ -263,11 +256,7 @@ async fn put_token_answered_ok_is_accepted() {
     let peer = ServiceBusPeer::start(QUEUE, SECRET_API_KEY).await;
     peer.set_put_token_status(200);
     peer.set_messages(1);
-    let (_health, app) = serve(servicebus::check_with(
-        "servicebus",
-        bus(&peer, SECRET_API_KEY),
-    ))
-    .await;
+    let (_health, app) = serve_bus(&peer, SECRET_API_KEY).await;
     let probed = probe(&app, "/health/ready").await;
     probed.assert_healthy("servicebus");
     assert_eq!(probed.check("servicebus")["details"]["peeked"], 1);
@@ -281,11 +270,7 @@ async fn put_token_answered_ok_is_accepted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_are_typed_as_the_sdks_send_them() {
     let peer = ServiceBusPeer::start(QUEUE, SECRET_API_KEY).await;
-    let (_health, app) = serve(servicebus::check_with(
-        "servicebus",
-        bus(&peer, SECRET_API_KEY),
-    ))
-    .await;
+    let (_health, app) = serve_bus(&peer, SECRET_API_KEY).await;
     probe(&app, "/health/ready")
         .await
         .assert_healthy("servicebus");
@@ -315,11 +300,7 @@ async fn requests_are_typed_as_the_sdks_send_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reply_to_addresses_are_unique_and_unguessable() {
     let peer = ServiceBusPeer::start(QUEUE, SECRET_API_KEY).await;
-    let (_health, app) = serve(servicebus::check_with(
-        "servicebus",
-        bus(&peer, SECRET_API_KEY),
-    ))
-    .await;
+    let (_health, app) = serve_bus(&peer, SECRET_API_KEY).await;
     for _ in 0..2 {
         probe(&app, "/health/ready")
             .await
@@ -361,11 +342,7 @@ async fn a_large_message_is_not_downloaded() {
     assert_eq!(details["larger_than_bytes"], 256 * 1024);
     // Under the default bound (1 MiB) a small message is read whole.
     peer.set_message_bytes(1024);
-    let (_health, app) = serve(servicebus::check_with(
-        "servicebus",
-        bus(&peer, SECRET_API_KEY),
-    ))
-    .await;
+    let (_health, app) = serve_bus(&peer, SECRET_API_KEY).await;
     let probed = probe(&app, "/health/ready").await;
     assert_eq!(probed.check("servicebus")["details"]["peeked"], 1);
     assert!(probed.check("servicebus")["details"]["larger_than_bytes"].is_null());

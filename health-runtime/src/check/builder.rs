@@ -60,6 +60,10 @@ pub struct Check {
     pub(crate) failures: u32,
     /// Consecutive successes before an unhealthy check counts as healthy again.
     pub(crate) successes: u32,
+    /// Its own background period, overriding the builder's.
+    pub(crate) background: Option<Duration>,
+    /// Its own delay before its first background run, overriding the builder's.
+    pub(crate) initial_delay: Option<Duration>,
     run: RunFn,
 }
 
@@ -161,6 +165,8 @@ impl Check {
             secrets: Vec::new(),
             failures: health_rules::DEFAULT_THRESHOLD,
             successes: health_rules::DEFAULT_THRESHOLD,
+            background: None,
+            initial_delay: None,
             run: RunFn::Dynamic(Arc::new(run)),
         }
     }
@@ -177,6 +183,8 @@ impl Check {
             secrets: Vec::new(),
             failures: check.failures,
             successes: check.successes,
+            background: None,
+            initial_delay: None,
             run: RunFn::Static(check.run),
         }
     }
@@ -210,6 +218,47 @@ impl Check {
     #[must_use]
     pub fn successes(mut self, n: u32) -> Self {
         self.successes = n;
+        self
+    }
+
+    /// Refreshes this check in the background every `period` (give or take its jitter),
+    /// whatever the handle's [`background`](crate::HealthBuilder::background) period, or
+    /// when the handle has none: requests are served its latest result and never run it
+    /// (until it has a first result). A zero period leaves it to the handle's setting.
+    /// See [`HealthBuilder::background`](crate::HealthBuilder::background) for how the
+    /// runs of a fleet are spread.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use health_runtime::{Check, Health};
+    ///
+    /// // An expensive dependency checked every minute; the others per request.
+    /// let ledger = Check::new("ledger", || async { true }).background(Duration::from_secs(60));
+    /// let health = Health::builder().check(ledger).build().unwrap();
+    /// # let _ = health;
+    /// ```
+    #[must_use]
+    pub fn background(mut self, period: Duration) -> Self {
+        self.background = Some(period).filter(|period| !period.is_zero());
+        self
+    }
+
+    /// How long after the background refresh starts this check first runs (before its
+    /// phase), overriding [`HealthBuilder::initial_delay`](crate::HealthBuilder::initial_delay):
+    /// for a dependency that is not up yet when the service starts.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use health_runtime::Check;
+    ///
+    /// let search = Check::new("search", || async { true })
+    ///     .background(Duration::from_secs(30))
+    ///     .initial_delay(Duration::from_secs(10));
+    /// # let _ = search;
+    /// ```
+    #[must_use]
+    pub fn initial_delay(mut self, delay: Duration) -> Self {
+        self.initial_delay = Some(delay);
         self
     }
 
@@ -340,6 +389,8 @@ impl fmt::Debug for Check {
             .field("critical", &self.critical)
             .field("tags", &self.tags)
             .field("source", &self.source)
+            .field("background", &self.background)
+            .field("initial_delay", &self.initial_delay)
             .finish_non_exhaustive()
     }
 }

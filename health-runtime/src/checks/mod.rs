@@ -112,6 +112,7 @@ mod sqlx_pool;
     feature = "lapin",
     feature = "async-nats",
     feature = "rumqttc",
-    feature = "fe2o3-amqp"
+    feature = "fe2o3-amqp",
+    feature = "azure-identity"
 ))]
 mod failure;

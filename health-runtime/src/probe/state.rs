@@ -13,22 +13,72 @@ use super::report::ReportStatus;
 use super::{Availability, Lifecycle};
 use crate::check::{Check, Resources};
 use crate::run::change::{StatusChange, Subject};
+use crate::run::schedule::{self, Schedule, Spread};
 use crate::run::{Hooks, Refreshed, Reuse, Runner, refresh_in_background};
 use health_rules::Probe;
 
-/// How results are reused: a TTL for every check, per-check TTLs, or background refresh.
-#[derive(Debug, Clone, Default)]
+/// How results are reused: a TTL for every check, per-check TTLs, or background refresh;
+/// and how the runs of a fleet of replicas are spread.
+#[derive(Debug, Clone)]
 pub(crate) struct ReuseSettings {
     pub(crate) ttl: Duration,
     pub(crate) ttl_for: HashMap<String, Duration>,
     pub(crate) background: Option<Duration>,
+    pub(crate) initial_delay: Duration,
+    /// Whether runs are spread at all (phase, jitter and backoff).
+    pub(crate) spread: bool,
+    pub(crate) jitter: f64,
+    pub(crate) max_backoff: Option<Duration>,
+    /// The replica's identity, as set on the builder; `None`: from the environment.
+    pub(crate) identity: Option<String>,
+}
+
+impl Default for ReuseSettings {
+    fn default() -> Self {
+        ReuseSettings {
+            ttl: Duration::ZERO,
+            ttl_for: HashMap::new(),
+            background: None,
+            initial_delay: Duration::ZERO,
+            spread: true,
+            jitter: schedule::DEFAULT_JITTER,
+            max_backoff: None,
+            identity: None,
+        }
+    }
 }
 
 impl ReuseSettings {
-    fn reuse_for(&self, name: &str) -> Reuse {
+    /// Resolves the replica's identity once, from the environment unless set.
+    pub(crate) fn resolve_identity(&mut self) {
+        if self.identity.is_none() {
+            self.identity = Some(schedule::identity_from_env());
+        }
+    }
+
+    fn spread_for(&self, name: &str) -> Spread {
+        if !self.spread {
+            return Spread::NONE;
+        }
+        Spread {
+            phase: schedule::phase(self.identity.as_deref().unwrap_or(""), name),
+            jitter: self.jitter,
+            max_backoff: self.max_backoff,
+        }
+    }
+
+    fn reuse_for(&self, check: &Check) -> Reuse {
+        let name = check.name();
+        let spread = self.spread_for(name);
+        let background = check.background.or(self.background).map(|period| Schedule {
+            period,
+            initial_delay: check.initial_delay.unwrap_or(self.initial_delay),
+            spread,
+        });
         Reuse {
             ttl: self.ttl_for.get(name).copied().unwrap_or(self.ttl),
-            background: self.background.is_some(),
+            background,
+            spread,
         }
     }
 }
@@ -69,7 +119,7 @@ impl HealthState {
         let runners: Vec<_> = checks
             .into_iter()
             .map(|check| {
-                let reuse = reuse.reuse_for(check.name());
+                let reuse = reuse.reuse_for(&check);
                 Runner::new(check, reuse, hooks.clone())
             })
             .collect();
@@ -117,7 +167,7 @@ impl HealthState {
 
     /// The runner of `check`: the shared one when the handle has this check, else a new
     /// one, kept so that background refresh covers it too.
-    pub(crate) fn runner_for(&self, check: &Check) -> Arc<Runner> {
+    pub(crate) fn runner_for(self: &Arc<Self>, check: &Check) -> Arc<Runner> {
         let mut table = self.table();
         let same = |runner: &&Arc<Runner>| {
             runner.check().name() == check.name() && runner.check().source() == check.source()
@@ -130,10 +180,16 @@ impl HealthState {
         }
         let runner = Runner::new(
             check.clone(),
-            self.reuse.reuse_for(check.name()),
+            self.reuse.reuse_for(check),
             self.hooks.clone(),
         );
         table.push(Arc::clone(&runner));
+        if self.refreshing.load(Ordering::Acquire) && runner.schedule().is_some() {
+            tokio::spawn(refresh_in_background(
+                Arc::downgrade(self),
+                Arc::clone(&runner),
+            ));
+        }
         runner
     }
 
@@ -167,28 +223,34 @@ impl HealthState {
     /// Changes after each round of background refresh; `None` without background refresh.
     #[cfg(feature = "grpc")]
     pub(crate) fn refresh_rounds(&self) -> Option<watch::Receiver<()>> {
-        self.reuse.background.map(|_| self.rounds.subscribe())
+        self.table()
+            .iter()
+            .any(|runner| runner.schedule().is_some())
+            .then(|| self.rounds.subscribe())
     }
 
     /// Starts the background refresh, once, when configured and inside a tokio runtime.
     pub(crate) fn ensure_background(self: &Arc<Self>) {
-        let Some(period) = self.reuse.background else {
-            return;
-        };
         if tokio::runtime::Handle::try_current().is_err() {
             return;
         }
+        // Under the table's lock, so that a runner added meanwhile is refreshed once.
+        let table = self.table();
+        if !table.iter().any(|runner| runner.schedule().is_some()) {
+            return;
+        }
         if !self.refreshing.swap(true, Ordering::AcqRel) {
-            tokio::spawn(refresh_in_background(Arc::downgrade(self), period));
+            for runner in table.iter().filter(|runner| runner.schedule().is_some()) {
+                tokio::spawn(refresh_in_background(
+                    Arc::downgrade(self),
+                    Arc::clone(runner),
+                ));
+            }
         }
     }
 }
 
 impl Refreshed for HealthState {
-    fn runners(&self) -> Vec<Arc<Runner>> {
-        self.table().clone()
-    }
-
     fn resources(&self) -> &Resources {
         &self.resources
     }

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::client::Target;
 use super::event::Event;
 use super::publisher::{PublishError, PublishFuture, Publisher};
-use crate::ConfigError;
+use crate::error::ConfigError;
 
 /// The body a [`Webhook`] posts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -1,40 +1,55 @@
-//! Background refresh: every check run on a period, so that requests are served the latest
-//! results with no I/O of their own.
+//! Background refresh: each check run on its own schedule, so that requests are served the
+//! latest results with no I/O of their own.
 
 use std::sync::{Arc, Weak};
-use std::time::Duration;
 
-use super::runner::{Runner, collect};
-use crate::check::Resources;
+use tokio::time::Instant;
+
+use super::runner::Runner;
+use super::schedule::Random;
+use crate::check::{CheckStatus, Resources};
 use crate::history::RanBy;
 
-/// What the refresh loop runs: the runners and the resources their checks use.
+/// What the refresh runs: the runners and the resources their checks use.
 pub(crate) trait Refreshed: Send + Sync + 'static {
-    fn runners(&self) -> Vec<Arc<Runner>>;
     fn resources(&self) -> &Resources;
-    /// Called after each round, once every run of it has finished.
+    /// Called after each background run, once it has finished.
     fn round_finished(&self);
 }
 
-/// Refreshes every runner of `target` each `period` until `target` is dropped.
-pub(crate) async fn refresh_in_background<T: Refreshed>(target: Weak<T>, period: Duration) {
-    let mut interval = tokio::time::interval(period);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+/// Refreshes `runner` on its schedule until `target` is dropped: its first run after the
+/// initial delay and its phase, each next one a jittered period after the previous one
+/// started (a later one when the run took longer), backing off while it fails.
+pub(crate) async fn refresh_in_background<T: Refreshed>(target: Weak<T>, runner: Arc<Runner>) {
+    let Some(schedule) = runner.schedule() else {
+        return;
+    };
+    let mut random = Random::seeded(runner.check().name());
+    let mut due = Instant::now() + schedule.first_delay();
+    let mut failures = 0u32;
     loop {
-        interval.tick().await;
-        // Held only between rounds, so that dropping the last handle ends the loop.
+        tokio::time::sleep_until(due).await;
+        // Held only between runs, so that dropping the last handle ends the loop.
         let Some(state) = target.upgrade() else {
             return;
         };
-        let tickets: Vec<_> = state
-            .runners()
-            .iter()
-            .map(|runner| runner.ticket(state.resources(), RanBy::Background))
-            .collect();
+        let ticket = runner.ticket(state.resources(), RanBy::Background);
         drop(state);
-        collect(tickets).await;
-        if let Some(state) = target.upgrade() {
-            state.round_finished();
-        }
+        let result = ticket.result().await;
+        // The raw status, not the one the thresholds count: a run that failed backs off.
+        let status = result.counted.map_or(result.status, |counted| counted.last);
+        failures = if status == CheckStatus::Unhealthy {
+            failures.saturating_add(1)
+        } else {
+            0
+        };
+        let Some(state) = target.upgrade() else {
+            return;
+        };
+        state.round_finished();
+        drop(state);
+        // From the scheduled instant, as an interval does (wake-up latency never shifts
+        // the phase); at once when a run overran the next one.
+        due = (due + schedule.next_delay(failures, &mut random)).max(Instant::now());
     }
 }

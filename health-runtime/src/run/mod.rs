@@ -9,6 +9,7 @@ mod metrics;
 mod panics;
 pub(crate) mod result;
 mod runner;
+pub(crate) mod schedule;
 
 pub(crate) use result::CheckResult;
 

@@ -20,22 +20,37 @@ use tracing::Instrument;
 use super::change::Hooks;
 use super::panics::{PanicScope, payload_text};
 use super::result::{CheckResult, Counted};
+use super::schedule::{Random, Schedule, Spread};
 use crate::check::{Check, CheckFuture, CheckOutcome, CheckStatus, Resources};
 use crate::history::{CheckHistory, RanBy};
 use crate::redact::{Secrets, public_details, public_error};
 
 /// How a check's results may be reused between requests.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Reuse {
-    /// A result younger than this is served again instead of running the check.
+    /// A result younger than this (less its jitter and, the first time, its phase; see
+    /// [`Spread::ttl`]) is served again instead of running the check.
     pub(crate) ttl: Duration,
-    /// Results are refreshed by a background task; requests serve the latest one.
-    pub(crate) background: bool,
+    /// Results are refreshed by a background task on this schedule; requests serve the
+    /// latest one.
+    pub(crate) background: Option<Schedule>,
+    /// How the TTL's expiries are spread.
+    pub(crate) spread: Spread,
+}
+
+impl Default for Reuse {
+    fn default() -> Self {
+        Reuse {
+            ttl: Duration::ZERO,
+            background: None,
+            spread: Spread::NONE,
+        }
+    }
 }
 
 impl Reuse {
     fn reuses(self) -> bool {
-        self.background || !self.ttl.is_zero()
+        self.background.is_some() || !self.ttl.is_zero()
     }
 }
 
@@ -69,7 +84,6 @@ pub(crate) fn clock(now: Instant) -> u64 {
     u64::try_from(now.saturating_duration_since(base).as_nanos()).unwrap_or(u64::MAX)
 }
 
-#[derive(Default)]
 struct RunnerState {
     /// The last result, kept only when results are reused.
     last: Option<Completed>,
@@ -81,6 +95,8 @@ struct RunnerState {
     /// How many runs were started: each run's id, so that a run ending late never ends
     /// the one that replaced it.
     runs: u64,
+    /// The draws of the TTL's jitter.
+    random: Random,
 }
 
 #[derive(Default)]
@@ -120,6 +136,9 @@ enum RunState {
 struct Completed {
     result: CheckResult,
     finished: Instant,
+    /// How long after `finished` the result is served again (`Duration::MAX` in
+    /// background mode).
+    fresh_for: Duration,
 }
 
 /// A run in flight that every concurrent request for the check waits on, instead of
@@ -274,6 +293,7 @@ impl Runner {
             .collect::<Vec<_>>()
             .join(",");
         let name: Arc<str> = Arc::from(check.name());
+        let random = Random::seeded(check.name());
         Arc::new(Runner {
             history: hooks.history_of(&name),
             name,
@@ -281,7 +301,14 @@ impl Runner {
             check,
             reuse,
             hooks,
-            state: Mutex::new(RunnerState::default()),
+            state: Mutex::new(RunnerState {
+                last: None,
+                last_status: None,
+                run: RunState::Idle,
+                streak: Streak::default(),
+                runs: 0,
+                random,
+            }),
             recorded: AtomicU64::new(0),
             fresh_until: AtomicU64::new(0),
         })
@@ -300,6 +327,11 @@ impl Runner {
         &self.check
     }
 
+    /// The check's background schedule, when it is refreshed in the background.
+    pub(crate) fn schedule(&self) -> Option<Schedule> {
+        self.reuse.background
+    }
+
     fn state(&self) -> MutexGuard<'_, RunnerState> {
         self.state
             .lock()
@@ -314,7 +346,7 @@ impl Runner {
         let secrets = resources.secrets();
         let mut state = self.state();
         if !refresh && let Some(last) = &state.last {
-            let fresh = self.reuse.background || now.duration_since(last.finished) < self.reuse.ttl;
+            let fresh = now.duration_since(last.finished) < last.fresh_for;
             if fresh {
                 let mut result = last.result.clone();
                 result.age = Some(now.duration_since(last.finished));
@@ -530,15 +562,24 @@ impl Runner {
         state.last_status = Some(result.status);
         if self.reuse.reuses() {
             let finished = Instant::now();
+            let fresh_for = if self.reuse.background.is_some() {
+                Duration::MAX
+            } else {
+                let first = state.last.is_none();
+                self.reuse
+                    .spread
+                    .ttl(self.reuse.ttl, first, &mut state.random)
+            };
             state.last = Some(Completed {
                 result: result.clone(),
                 finished,
+                fresh_for,
             });
-            let until = if self.reuse.background {
+            let until = if fresh_for == Duration::MAX {
                 u64::MAX
             } else {
                 clock(finished)
-                    .saturating_add(u64::try_from(self.reuse.ttl.as_nanos()).unwrap_or(u64::MAX))
+                    .saturating_add(u64::try_from(fresh_for.as_nanos()).unwrap_or(u64::MAX))
             };
             self.fresh_until.store(until, Ordering::Release);
             self.recorded.fetch_add(1, Ordering::Release);

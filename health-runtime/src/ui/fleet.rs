@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use hyper::Method;
 use tokio::time::Instant;
 
-use crate::ConfigError;
+use crate::error::ConfigError;
 use crate::publish::client::Target;
 
 /// At most this many instances are asked; more are listed as not asked.

@@ -63,7 +63,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::ConfigError;
+use crate::error::ConfigError;
 use crate::history::History;
 use crate::http::{Access, DetailsPolicy};
 use crate::probe::{HealthState, Prober};

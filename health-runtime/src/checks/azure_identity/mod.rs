@@ -46,7 +46,6 @@
 //! # Ok(()) }
 //! ```
 
-mod error_chain;
 mod tokens;
 mod transport;
 

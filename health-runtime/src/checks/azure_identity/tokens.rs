@@ -18,7 +18,7 @@ use azure_core::credentials::{AccessToken, TokenCredential};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use super::error_chain::error_text;
+use crate::checks::failure::error_chain;
 use crate::redact::Secrets;
 
 /// The most a token is refreshed ahead of its expiry.
@@ -287,7 +287,7 @@ async fn refresh(tokens: Weak<Inner>) {
                     "Entra ID token from {} for {}: {}",
                     inner.source,
                     inner.scope,
-                    error_text(&error).replace('\n', " ")
+                    error_chain(&error).replace('\n', " ")
                 )));
                 wait
             }

@@ -18,7 +18,7 @@ use hyper_util::rt::TokioExecutor;
 use tokio_rustls::rustls::RootCertStore;
 use tokio_rustls::rustls::pki_types::CertificateDer;
 
-use super::error_chain::error_text;
+use crate::checks::failure::error_chain;
 use crate::tls;
 
 /// The most of a token endpoint's answer that is read: a token and its expiry, or an error
@@ -129,7 +129,7 @@ impl HttpClient for HttpsTransport {
             } else {
                 ErrorKind::Io
             };
-            Error::with_message(kind, format!("{context} failed: {}", error_text(&error)))
+            Error::with_message(kind, format!("{context} failed: {}", error_chain(&error)))
         })?;
         let status = response.status().as_u16();
         let headers = to_headers(response.headers());
