@@ -442,9 +442,10 @@ impl Runner {
     /// a child of the request that started it, so a `tracing-opentelemetry` layer exports
     /// each run as a span of its own. Cheap when no subscriber wants it.
     fn span(&self) -> tracing::Span {
-        // Without any subscriber, a span would only feed `tracing`'s `log` fallback, at
-        // the price of a record on its creation, entry, exit and end in every run.
-        if !tracing::dispatcher::has_been_set() {
+        // When no subscriber takes INFO spans (none is set, or all filter them out), a
+        // span would only feed `tracing`'s `log` fallback, at the price of a record on its
+        // creation, entry, exit and end in every run.
+        if tracing::level_filters::LevelFilter::current() < tracing::Level::INFO {
             return tracing::Span::none();
         }
         tracing::info_span!(
