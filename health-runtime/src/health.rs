@@ -686,9 +686,12 @@ impl HealthBuilder {
     ///   and runs its checks at once;
     /// - each next run comes a period after the previous one started, give or take its
     ///   [jitter](Self::jitter) (10 %), drawn anew each time;
-    /// - after the second consecutive failure, the delay doubles with each failure up to
-    ///   the [backoff's cap](Self::max_backoff) (four periods), jittered as well, so that
-    ///   when an outage ends the replicas come back spread as they were, not all at once.
+    /// - after the second consecutive failure of a readiness-only check (a dependency), the
+    ///   delay doubles with each failure up to the [backoff's cap](Self::max_backoff) (four
+    ///   periods), jittered as well, so that when an outage ends the replicas come back
+    ///   spread as they were, not all at once. A check that serves startup or liveness
+    ///   watches the process itself and keeps its period: backing off would hide a model
+    ///   that finished loading until the startup budget ran out.
     ///
     /// [`without_spread`](Self::without_spread) runs every replica on the same instants.
     ///
@@ -780,7 +783,7 @@ impl HealthBuilder {
         self
     }
 
-    /// The longest delay between background runs of a failing check, give or take its
+    /// The longest delay between background runs of a failing readiness-only check, give or take its
     /// jitter (default: four of its periods; never less than one); `Duration::ZERO` turns
     /// backoff off, a failing check keeping its period. A longer cap spares a dependency that is down, at the cost of noticing its
     /// recovery that much later.

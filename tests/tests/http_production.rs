@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use health_runtime::redact::MAX_ERROR_LEN;
-use health_runtime::{Check, DetailsPolicy, Health, HealthBuilder};
+use health_runtime::{Check, DetailsPolicy, Health, HealthBuilder, Probe};
 use serde_json::json;
 use tests::http::TestServer;
 use tests::secrets::{PROBE_TOKEN, WRONG_PROBE_TOKEN};
@@ -122,6 +122,46 @@ async fn a_per_check_ttl_overrides_the_default() {
     }
     assert_eq!(fast.runs(), 5);
     assert_eq!(slow.runs(), 1);
+}
+
+/// A failing check counted in `runs`, healthy once `up` is set.
+fn flag_check(name: &'static str, runs: &Arc<AtomicUsize>, up: &Arc<AtomicBool>) -> Check {
+    let (runs, up) = (runs.clone(), up.clone());
+    Check::new(name, move || {
+        runs.fetch_add(1, Ordering::SeqCst);
+        let up = up.load(Ordering::SeqCst);
+        async move { if up { Ok(()) } else { Err("not yet") } }
+    })
+}
+
+/// While it fails, a readiness-only check (a dependency) backs off: 1 s, 1 s, 2 s, 4 s. A
+/// startup check keeps its period: a model that finished loading is seen within a period,
+/// not after a backoff that could outlast the startup probe's budget.
+#[tokio::test(start_paused = true)]
+async fn only_a_dependency_backs_off_while_it_fails() {
+    let (model_runs, database_runs) =
+        (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let loaded = Arc::new(AtomicBool::new(false));
+    let down = Arc::new(AtomicBool::new(false));
+    let health = builder()
+        .check(flag_check("model", &model_runs, &loaded).probes([Probe::Startup]))
+        .check(flag_check("database", &database_runs, &down))
+        .background(Duration::from_secs(1))
+        .jitter(0.0)
+        .build()
+        .unwrap();
+    let server = TestServer::start(health.router()).await;
+
+    tokio::time::sleep(Duration::from_millis(10_500)).await;
+    // Runs at 0, 1, 2 … 10 s.
+    assert_eq!(model_runs.load(Ordering::SeqCst), 11);
+    // Runs at 0, 1, 3 and 7 s; the next at 11 s.
+    assert_eq!(database_runs.load(Ordering::SeqCst), 4);
+
+    loaded.store(true, Ordering::SeqCst);
+    assert_eq!(server.get("/health/started").await.status, 503);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(server.get("/health/started").await.status, 200);
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Weak};
 
+use health_rules::Probe;
 use tokio::time::Instant;
 
 use super::runner::Runner;
@@ -20,11 +21,18 @@ pub(crate) trait Refreshed: Send + Sync + 'static {
 /// Refreshes `runner` on its schedule until `target` is dropped: its first run after the
 /// initial delay and its phase, each next one a jittered period after the previous one
 /// started (a later one when the run took longer), backing off while it fails.
+///
+/// Only a check that serves readiness alone backs off: it watches a dependency, which its
+/// backoff spares during an outage. A startup or liveness check watches the process itself
+/// (a model loading, a stuck loop): backing off would hide that the model loaded until the
+/// startup budget ran out, or that a loop recovered until the kubelet restarted the pod.
 pub(crate) async fn refresh_in_background<T: Refreshed>(target: Weak<T>, runner: Arc<Runner>) {
     let Some(schedule) = runner.schedule() else {
         return;
     };
     let mut random = Random::seeded(runner.check().name());
+    let check = runner.check();
+    let backs_off = !check.runs_in(Probe::Startup) && !check.runs_in(Probe::Liveness);
     let mut due = Instant::now() + schedule.first_delay();
     let mut failures = 0u32;
     loop {
@@ -38,7 +46,7 @@ pub(crate) async fn refresh_in_background<T: Refreshed>(target: Weak<T>, runner:
         let result = ticket.result().await;
         // The raw status, not the one the thresholds count: a run that failed backs off.
         let status = result.counted.map_or(result.status, |counted| counted.last);
-        failures = if status == CheckStatus::Unhealthy {
+        failures = if backs_off && status == CheckStatus::Unhealthy {
             failures.saturating_add(1)
         } else {
             0
