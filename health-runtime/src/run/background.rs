@@ -11,7 +11,7 @@ use super::schedule::Random;
 use crate::check::{CheckStatus, Resources};
 use crate::history::RanBy;
 
-/// What the refresh runs: the runners and the resources their checks use.
+/// What the refresh runs against: the resources the checks use, and who hears of each run.
 pub(crate) trait Refreshed: Send + Sync + 'static {
     fn resources(&self) -> &Resources;
     /// Called after each background run, once it has finished.
